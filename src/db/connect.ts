@@ -1,0 +1,69 @@
+// Database connection: Kysely over PostgreSQL (DATABASE_URL) or over an embedded PGlite in DATA_DIR.
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.js'
+
+export interface Database {
+  db: Kysely<DB>
+  kind: 'postgres' | 'pglite'
+  /** The node-postgres pool under Kysely (pg-boss shares it on PGlite). Size 1 on PGlite: one session. */
+  pool: pg.Pool
+  close(): Promise<void>
+}
+
+// Instants stay Date objects; bigint counts come back as numbers (they are small here).
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10))
+
+export interface ConnectOptions {
+  databaseUrl: string | null
+  dataDir: string
+  /** Pool size on PostgreSQL. */
+  maxConnections?: number
+}
+
+export async function connectDatabase(options: ConnectOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 })
+    // An idle client that loses its server (a restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {})
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    return { db, kind: 'postgres', pool, close: () => db.destroy() }
+  }
+  return connectEmbedded(options.dataDir)
+}
+
+/** PGlite kept in `<dataDir>/pgdata` (or in memory for `memory://`), with btree_gist for exclusion constraints. */
+export async function connectEmbedded(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist')
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres')
+  let location = dataDir
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(resolve(dataDir), { recursive: true })
+    location = join(resolve(dataDir), 'pgdata')
+  }
+  const pglite = await PGlite.create(location, { extensions: { btree_gist } })
+  return wrapPglite(pglite, createPgConfig)
+}
+
+type PgliteInstance = Awaited<ReturnType<typeof import('@electric-sql/pglite').PGlite.create>>
+
+export function wrapPglite(
+  pglite: PgliteInstance,
+  createPgConfig: typeof import('@electric-sql/pglite/node-postgres').createPgConfig,
+): Database {
+  // One PGlite is one session: a pool of one makes every caller queue for it.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig)
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    kind: 'pglite',
+    pool,
+    close: async () => {
+      await db.destroy()
+      await pglite.close()
+    },
+  }
+}

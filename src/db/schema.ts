@@ -1,0 +1,105 @@
+// Table types for Kysely, kept by hand next to the migrations (snake_case rows; mapped to domain types in repositories).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>
+type Json<T> = ColumnType<T, string, string>
+
+export interface AccountsTable {
+  id: string
+  name: string
+  created_at: CreatedAt
+}
+
+export interface ApiKeysTable {
+  id: string
+  account_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  created_at: CreatedAt
+  last_used_at: Date | null
+  revoked_at: Date | null
+}
+
+export interface AdminTokensTable {
+  id: string
+  token_hash: string
+  created_at: CreatedAt
+}
+
+export interface AssistantsTable {
+  id: string
+  account_id: string
+  name: string
+  email: string
+  time_zone: string
+  office_hours: Json<unknown>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+  deleted_at: Date | null
+}
+
+export interface ClientsTable {
+  id: string
+  account_id: string
+  assistant_id: string
+  name: string
+  email: string
+  time_zone: string
+  business_hours: Json<unknown>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+  deleted_at: Date | null
+}
+
+export interface ContactsTable {
+  id: string
+  account_id: string
+  client_id: string
+  name: string
+  email: string
+  time_zone: string | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+  deleted_at: Date | null
+}
+
+export interface MeetingTypesTable {
+  id: string
+  account_id: string
+  client_id: string
+  name: string
+  duration_minutes: number
+  slot_interval_minutes: number
+  buffer_before_minutes: number
+  buffer_after_minutes: number
+  minimum_notice_minutes: number
+  horizon_days: number
+  max_per_day: number | null
+  hosts: 'client' | 'assistant' | 'both'
+  require_assistant_hours: boolean
+  contact_hours: Json<unknown> | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+  deleted_at: Date | null
+}
+
+export interface DB {
+  accounts: AccountsTable
+  api_keys: ApiKeysTable
+  admin_tokens: AdminTokensTable
+  assistants: AssistantsTable
+  clients: ClientsTable
+  contacts: ContactsTable
+  meeting_types: MeetingTypesTable
+}
+
+export type AssistantRow = Selectable<AssistantsTable>
+export type ClientRow = Selectable<ClientsTable>
+export type ContactRow = Selectable<ContactsTable>
+export type MeetingTypeRow = Selectable<MeetingTypesTable>
+export type ApiKeyRow = Selectable<ApiKeysTable>
+export type NewMeetingTypeRow = Insertable<MeetingTypesTable>
+export type MeetingTypeUpdate = Updateable<MeetingTypesTable>
+export type { Generated }

@@ -1,0 +1,74 @@
+// Process entry: loadConfig → database → migrate → bootstrap → buildApp → listen; graceful shutdown on signals.
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+import { connectDatabase } from './db/connect.js'
+import { migrateToLatest } from './db/migrate.js'
+import { type Bootstrap, bootstrap } from './services/accounts.js'
+
+function printBootstrap(boot: Bootstrap, baseUrl: string): void {
+  if (!boot.adminToken && !boot.firstAccount) return
+  const lines = ['', '  officehours: first start. These secrets are shown ONCE; store them now.', '']
+  if (boot.adminToken) lines.push(`  Admin token (ADMIN_TOKEN for /admin/v1): ${boot.adminToken}`)
+  if (boot.firstAccount) {
+    lines.push(`  Account "${boot.firstAccount.account.name}" (${boot.firstAccount.account.id})`)
+    lines.push(`  API key:  ${boot.firstAccount.apiKey.key}`)
+    lines.push(
+      '',
+      `  Try: curl -H "Authorization: Bearer ${boot.firstAccount.apiKey.key}" ${baseUrl}/v1/assistants`,
+    )
+  }
+  lines.push(`  API docs: ${baseUrl}/docs`, '')
+  // Printed to the terminal of the operator who started the service, deliberately not through the log.
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+
+  const database = await connectDatabase(config)
+  await migrateToLatest(database.db)
+  const boot = await bootstrap({ db: database.db, config })
+  const app = await buildApp(config, { database, ownsDatabase: true })
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+    const force = setTimeout(() => {
+      app.log.error('shutdown took longer than 25 s; exiting')
+      process.exit(1)
+    }, 25_000)
+    force.unref()
+    try {
+      await app.close()
+      process.exit(0)
+    } catch (err) {
+      app.log.error({ err }, 'error during shutdown')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info(
+    { database: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgres', role: config.role },
+    'officehours ready',
+  )
+  printBootstrap(boot, config.publicBaseUrl)
+}
+
+main().catch((err) => {
+  process.stderr.write(`officehours failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})
