@@ -10,6 +10,8 @@ export interface Database {
   kind: 'postgres' | 'pglite'
   /** The node-postgres pool under Kysely (pg-boss shares it on PGlite). Size 1 on PGlite: one session. */
   pool: pg.Pool
+  /** The embedded instance, on PGlite. */
+  pglite?: PgliteInstance
   close(): Promise<void>
 }
 
@@ -48,6 +50,15 @@ export async function connectEmbedded(dataDir: string): Promise<Database> {
   return wrapPglite(pglite, createPgConfig)
 }
 
+/** An in-memory PGlite loaded from a dumped data directory (tests clone a migrated template this way). */
+export async function connectEmbeddedFromDump(dump: Blob): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist')
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres')
+  const pglite = await PGlite.create({ loadDataDir: dump, extensions: { btree_gist } })
+  return wrapPglite(pglite, createPgConfig)
+}
+
 type PgliteInstance = Awaited<ReturnType<typeof import('@electric-sql/pglite').PGlite.create>>
 
 export function wrapPglite(
@@ -61,6 +72,7 @@ export function wrapPglite(
     db,
     kind: 'pglite',
     pool,
+    pglite,
     close: async () => {
       await db.destroy()
       await pglite.close()
