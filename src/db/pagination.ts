@@ -1,5 +1,5 @@
-// Keyset pagination over (created_at, id): stable under inserts, opaque cursors.
-import { type SelectQueryBuilder, sql } from 'kysely'
+// Keyset pagination by id: ids are UUIDv7 and sort in creation order, so pages are stable under inserts.
+import type { SelectQueryBuilder } from 'kysely'
 import { ValidationError } from '../errors.js'
 
 export interface Page<T> {
@@ -12,69 +12,40 @@ export interface PageRequest {
   limit?: number | undefined
 }
 
-interface CursorPosition {
-  createdAt: string
-  id: string
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url')
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(`after:${lastId}`).toString('base64url')
 }
 
-export function decodeCursor(cursor: string): CursorPosition {
-  const invalid = () =>
-    new ValidationError([{ pointer: '/query/cursor', message: 'is not a cursor returned by this list' }])
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    throw invalid()
+export function decodeCursor(cursor: string): string {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : ''
+  const id = decoded.startsWith('after:') ? decoded.slice(6) : ''
+  if (!UUID.test(id)) {
+    throw new ValidationError([
+      { pointer: '/query/cursor', message: 'is not a cursor returned by this list' },
+    ])
   }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    typeof parsed[0] !== 'string' ||
-    typeof parsed[1] !== 'string' ||
-    Number.isNaN(Date.parse(parsed[0])) ||
-    !UUID.test(parsed[1])
-  ) {
-    throw invalid()
-  }
-  return { createdAt: parsed[0], id: parsed[1] }
+  return id
 }
 
 export const DEFAULT_PAGE_SIZE = 50
-export const MAX_PAGE_SIZE = 200
 
-/**
- * Runs `query` (already filtered by account) one page at a time, oldest first.
- * `table` names the table whose created_at/id order the list.
- */
-export async function paginate<DB, TB extends keyof DB & string, O extends { created_at: Date; id: string }>(
+/** Runs `query` (already filtered by account) one page at a time, oldest first. */
+export async function paginate<DB, TB extends keyof DB & string, O extends { id: string }>(
   query: SelectQueryBuilder<DB, TB, O>,
   table: TB,
   request: PageRequest,
 ): Promise<Page<O>> {
   const limit = request.limit ?? DEFAULT_PAGE_SIZE
+  const idColumn = `${table}.id` as never
   let q = query
-  if (request.cursor) {
-    const position = decodeCursor(request.cursor)
-    q = q.where(
-      sql<boolean>`(${sql.ref(`${table}.created_at`)}, ${sql.ref(`${table}.id`)}) > (${position.createdAt}::timestamptz, ${position.id}::uuid)`,
-    )
-  }
+  if (request.cursor) q = q.where(idColumn, '>', decodeCursor(request.cursor) as never)
   const rows = (await q
-    .orderBy(sql.ref(`${table}.created_at`), 'asc')
-    .orderBy(sql.ref(`${table}.id`), 'asc')
+    .orderBy(idColumn, 'asc')
     .limit(limit + 1)
     .execute()) as O[]
   const data = rows.slice(0, limit)
   const last = data[data.length - 1]
-  const nextCursor =
-    rows.length > limit && last
-      ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id })
-      : null
-  return { data, nextCursor }
+  return { data, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null }
 }

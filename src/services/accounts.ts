@@ -1,9 +1,10 @@
 // Use cases for accounts and API keys, and the first-start bootstrap (admin token and first account).
-import { randomUUID } from 'node:crypto'
+
 import { sql } from 'kysely'
 import * as repo from '../db/repositories/accounts.js'
 import type { Deps } from '../deps.js'
 import { NotFoundError } from '../errors.js'
+import { newId } from '../ids.js'
 import { generateToken, hashToken } from '../secrets.js'
 
 export interface NewApiKey extends repo.ApiKey {
@@ -17,7 +18,7 @@ const PREFIX_LENGTH = 12
 async function createKey(db: Deps['db'], accountId: string, name: string): Promise<NewApiKey> {
   const key = generateToken('key')
   const stored = await repo.insertApiKey(db, accountId, {
-    id: randomUUID(),
+    id: newId(),
     name,
     prefix: key.slice(0, PREFIX_LENGTH),
     keyHash: hashToken(key),
@@ -30,7 +31,7 @@ export async function createAccount(
   name: string,
 ): Promise<{ account: repo.Account; apiKey: NewApiKey }> {
   return deps.db.transaction().execute(async (trx) => {
-    const account = await repo.insertAccount(trx, { id: randomUUID(), name })
+    const account = await repo.insertAccount(trx, { id: newId(), name })
     const apiKey = await createKey(trx, account.id, 'default')
     return { account, apiKey }
   })
@@ -68,11 +69,11 @@ export async function bootstrap(deps: Pick<Deps, 'db' | 'config'>): Promise<Boot
     let adminToken: string | null = null
     if (!deps.config.adminToken && !(await repo.hasAdminToken(trx))) {
       adminToken = generateToken('admin')
-      await repo.insertAdminToken(trx, { id: randomUUID(), tokenHash: hashToken(adminToken) })
+      await repo.insertAdminToken(trx, { id: newId(), tokenHash: hashToken(adminToken) })
     }
     let firstAccount: Bootstrap['firstAccount'] = null
     if ((await repo.countAccounts(trx)) === 0) {
-      const account = await repo.insertAccount(trx, { id: randomUUID(), name: 'My VA business' })
+      const account = await repo.insertAccount(trx, { id: newId(), name: 'My VA business' })
       firstAccount = { account, apiKey: await createKey(trx, account.id, 'default') }
     }
     return { adminToken, firstAccount }

@@ -1,10 +1,11 @@
 // Use cases for meeting types: defaults (SPEC 1.5) and the checks a schema cannot express.
-import { randomUUID } from 'node:crypto'
+
 import type { PageRequest } from '../db/pagination.js'
 import * as repo from '../db/repositories/meeting-types.js'
 import { findClient } from '../db/repositories/people.js'
 import type { Deps } from '../deps.js'
 import { NotFoundError } from '../errors.js'
+import { newId } from '../ids.js'
 import { localIntervalProblems, throwIfProblems } from './schedules.js'
 
 export type MeetingTypeInput = Pick<repo.MeetingTypeFields, 'clientId' | 'name'> &
@@ -42,7 +43,7 @@ export async function createMeetingType(
   input: MeetingTypeInput,
 ): Promise<repo.MeetingType> {
   const fields = await checked(deps, accountId, { ...MEETING_TYPE_DEFAULTS, ...input })
-  return repo.insertMeetingType(deps.db, accountId, randomUUID(), fields, deps.clock.now())
+  return repo.insertMeetingType(deps.db, accountId, newId(), fields, deps.clock.now())
 }
 
 export async function getMeetingType(deps: Deps, accountId: string, id: string): Promise<repo.MeetingType> {

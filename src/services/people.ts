@@ -1,10 +1,11 @@
 // Use cases for assistants, clients and contacts: validation beyond the schema, defaults, soft deletion.
-import { randomUUID } from 'node:crypto'
+
 import { isValidTimeZone } from '../availability/index.js'
 import type { PageRequest } from '../db/pagination.js'
 import * as repo from '../db/repositories/people.js'
 import type { Deps } from '../deps.js'
 import { ConflictError, type FieldProblem, NotFoundError } from '../errors.js'
+import { newId } from '../ids.js'
 import { normalizeSchedule, type ScheduleInput, scheduleProblems, throwIfProblems } from './schedules.js'
 
 function zoneProblems(zone: string | null | undefined, pointer: string): FieldProblem[] {
@@ -36,7 +37,7 @@ export async function createAssistant(
   accountId: string,
   input: AssistantInput,
 ): Promise<repo.Assistant> {
-  return repo.insertAssistant(deps.db, accountId, randomUUID(), checkedAssistant(input), deps.clock.now())
+  return repo.insertAssistant(deps.db, accountId, newId(), checkedAssistant(input), deps.clock.now())
 }
 
 export async function getAssistant(deps: Deps, accountId: string, id: string): Promise<repo.Assistant> {
@@ -111,7 +112,7 @@ async function checkedClient(deps: Deps, accountId: string, input: ClientInput):
 
 export async function createClient(deps: Deps, accountId: string, input: ClientInput): Promise<repo.Client> {
   const fields = await checkedClient(deps, accountId, input)
-  return repo.insertClient(deps.db, accountId, randomUUID(), fields, deps.clock.now())
+  return repo.insertClient(deps.db, accountId, newId(), fields, deps.clock.now())
 }
 
 export async function getClient(deps: Deps, accountId: string, id: string): Promise<repo.Client> {
@@ -188,7 +189,7 @@ export async function createContact(
       deps.db,
       accountId,
       clientId,
-      randomUUID(),
+      newId(),
       checkedContact(input),
       deps.clock.now(),
     )

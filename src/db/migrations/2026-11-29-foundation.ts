@@ -23,11 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_used_at', 'timestamptz')
     .addColumn('revoked_at', 'timestamptz')
     .execute()
-  await db.schema
-    .createIndex('api_keys_account_idx')
-    .on('api_keys')
-    .columns(['account_id', 'created_at'])
-    .execute()
+  await db.schema.createIndex('api_keys_account_idx').on('api_keys').columns(['account_id', 'id']).execute()
 
   await db.schema
     .createTable('admin_tokens')
@@ -51,7 +47,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('assistants_account_idx')
     .on('assistants')
-    .columns(['account_id', 'created_at', 'id'])
+    .columns(['account_id', 'id'])
     .execute()
 
   await db.schema
@@ -67,11 +63,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('deleted_at', 'timestamptz')
     .execute()
-  await db.schema
-    .createIndex('clients_account_idx')
-    .on('clients')
-    .columns(['account_id', 'created_at', 'id'])
-    .execute()
+  await db.schema.createIndex('clients_account_idx').on('clients').columns(['account_id', 'id']).execute()
   await db.schema.createIndex('clients_assistant_idx').on('clients').columns(['assistant_id']).execute()
 
   await db.schema
@@ -89,7 +81,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('contacts_client_idx')
     .on('contacts')
-    .columns(['account_id', 'client_id', 'created_at', 'id'])
+    .columns(['account_id', 'client_id', 'id'])
     .execute()
   // One live contact per email and client: inline contacts on bookings are matched by email.
   await sql`CREATE UNIQUE INDEX contacts_client_email_key ON contacts (client_id, lower(email)) WHERE deleted_at IS NULL`.execute(
@@ -119,7 +111,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('meeting_types_account_idx')
     .on('meeting_types')
-    .columns(['account_id', 'created_at', 'id'])
+    .columns(['account_id', 'id'])
     .execute()
   await db.schema.createIndex('meeting_types_client_idx').on('meeting_types').columns(['client_id']).execute()
 }

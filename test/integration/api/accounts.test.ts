@@ -21,14 +21,24 @@ describe('accounts', () => {
     const body = res.json()
     expect(body.account.name).toBe('Northwind Assistants')
     expect(body.apiKey.key).toMatch(/^oh_key_[A-Za-z0-9_-]{43}$/)
-    const stored = await t.database.db.selectFrom('api_keys').selectAll().where('id', '=', body.apiKey.id).executeTakeFirstOrThrow()
+    const stored = await t.database.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', body.apiKey.id)
+      .executeTakeFirstOrThrow()
     expect(stored.key_hash).toBe(hashToken(body.apiKey.key))
     expect(JSON.stringify(stored)).not.toContain(body.apiKey.key)
 
-    const me = await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: { authorization: `Bearer ${body.apiKey.key}` } })
+    const me = await t.app.inject({
+      method: 'GET',
+      url: '/v1/api-keys',
+      headers: { authorization: `Bearer ${body.apiKey.key}` },
+    })
     expect(me.statusCode).toBe(200)
     expect(me.body).not.toContain(body.apiKey.key)
-    expect(me.json().data).toEqual([expect.objectContaining({ id: body.apiKey.id, prefix: body.apiKey.key.slice(0, 12) })])
+    expect(me.json().data).toEqual([
+      expect.objectContaining({ id: body.apiKey.id, prefix: body.apiKey.key.slice(0, 12) }),
+    ])
   })
 
   it('refuses account creation without the admin token or with an API key', async () => {
@@ -69,18 +79,31 @@ describe('API keys', () => {
     expect(list.body.data.map((k: { name: string }) => k.name)).toEqual(['default', 'CRM integration'])
     expect(list.text).not.toContain(second)
 
-    const withSecond = await t.app.inject({ method: 'GET', url: '/v1/assistants', headers: { authorization: `Bearer ${second}` } })
+    const withSecond = await t.app.inject({
+      method: 'GET',
+      url: '/v1/assistants',
+      headers: { authorization: `Bearer ${second}` },
+    })
     expect(withSecond.statusCode).toBe(200)
 
     expect((await account.delete(`/v1/api-keys/${created.body.id}`)).status).toBe(204)
-    const afterRevoke = await t.app.inject({ method: 'GET', url: '/v1/assistants', headers: { authorization: `Bearer ${second}` } })
+    const afterRevoke = await t.app.inject({
+      method: 'GET',
+      url: '/v1/assistants',
+      headers: { authorization: `Bearer ${second}` },
+    })
     expect(afterRevoke.statusCode).toBe(401)
     expect((await account.get('/v1/api-keys')).body.data[1].revokedAt).not.toBeNull()
     expect((await account.delete(`/v1/api-keys/${created.body.id}`)).status).toBe(404)
   })
 
   it('answers 401 problems for a missing, malformed or unknown key', async () => {
-    for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Token abc' }, { authorization: 'Bearer oh_key_nope' }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: 'Token abc' },
+      { authorization: 'Bearer oh_key_nope' },
+    ]) {
       const res = await t.app.inject({ method: 'GET', url: '/v1/clients', headers })
       expect(res.statusCode).toBe(401)
       expect(res.json()).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' })
