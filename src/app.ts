@@ -14,7 +14,7 @@ import { registerSwagger } from './plugins/swagger.js'
 import { registerAdminRoutes, registerApiKeyRoutes } from './routes/accounts/index.js'
 import { registerAssistantRoutes } from './routes/assistants/index.js'
 import { registerClientRoutes } from './routes/clients/index.js'
-import type { App } from './routes/common.js'
+import { type App, SHARED_SCHEMAS } from './routes/common.js'
 import { registerHealthRoutes } from './routes/health/index.js'
 import { registerMeetingTypeRoutes } from './routes/meeting-types/index.js'
 
@@ -54,6 +54,7 @@ export async function buildApp(
     log: app.log,
   }
 
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
   registerProblemHandling(app)
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)

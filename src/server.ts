@@ -1,4 +1,5 @@
 // Process entry: loadConfig → database → migrate → bootstrap → buildApp → listen; graceful shutdown on signals.
+import { existsSync } from 'node:fs'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
@@ -23,6 +24,8 @@ function printBootstrap(boot: Bootstrap, baseUrl: string): void {
 }
 
 async function main(): Promise<void> {
+  // A .env file in the working directory is read if there is one (Node's own loader; variables already set win).
+  if (existsSync('.env')) process.loadEnvFile('.env')
   let config: ReturnType<typeof loadConfig>
   try {
     config = loadConfig(process.env)

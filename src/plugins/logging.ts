@@ -37,6 +37,8 @@ export function loggerOptions(level: LogLevel) {
         'req.headers.cookie',
         'headers.authorization',
         '*.headers.authorization',
+        'headers.cookie',
+        '*.headers.cookie',
         'req.headers["x-goog-channel-token"]',
       ],
       censor: '[redacted]',

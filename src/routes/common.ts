@@ -1,5 +1,5 @@
 // Shared TypeBox primitives for route schemas: ids, instants, zones, wall-clock times, schedules, problems, pages.
-import { type TSchema, Type } from 'typebox'
+import { type Static, type TSchema, Type } from 'typebox'
 
 export const IdSchema = Type.String({ format: 'uuid', description: 'Identifier (UUID).' })
 
@@ -129,12 +129,18 @@ export const ScheduleSchema = Type.Object(
   },
 )
 
-export const ScheduleOutSchema = Type.Object(
+/** Shared schemas registered once with `app.addSchema` and referenced from responses by `$ref`. */
+export const ScheduleComponent = Type.Object(
   { timeZone: TimeZoneSchema, weekly: weeklyList, overrides: overrideList, blocks: blockList },
-  { description: 'A schedule: weekly hours in a time zone, date overrides and recurring blocks.' },
+  {
+    $id: 'Schedule',
+    description: 'A schedule: weekly hours in a time zone, date overrides and recurring blocks.',
+  },
 )
 
-export const ProblemSchema = Type.Object(
+export const ScheduleOutSchema = Type.Unsafe<Static<typeof ScheduleComponent>>(Type.Ref('Schedule'))
+
+export const ProblemComponent = Type.Object(
   {
     type: Type.String({ description: 'A URI naming the problem type.' }),
     title: Type.String({ description: 'Short summary of the problem type.' }),
@@ -150,11 +156,18 @@ export const ProblemSchema = Type.Object(
           }),
           message: Type.String({ description: 'What is wrong with that field.' }),
         }),
+        { description: 'One entry per invalid field (validation problems only).' },
       ),
     ),
   },
-  { additionalProperties: true, description: 'An RFC 9457 problem document (`application/problem+json`).' },
+  {
+    $id: 'Problem',
+    additionalProperties: true,
+    description: 'An RFC 9457 problem document (`application/problem+json`).',
+  },
 )
+
+export const SHARED_SCHEMAS = [ProblemComponent, ScheduleComponent]
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid request: malformed JSON, a wrong type, an unknown field or a rule broken; `errors` names each field.',
@@ -172,7 +185,10 @@ const STATUS_TEXT: Record<number, string> = {
 export function problems(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {}
   for (const status of statuses) {
-    out[status] = { ...ProblemSchema, description: STATUS_TEXT[status] ?? 'Error.' } as TSchema
+    out[status] = {
+      description: STATUS_TEXT[status] ?? 'Error.',
+      content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+    } as unknown as TSchema
   }
   return out
 }

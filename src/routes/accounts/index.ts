@@ -40,7 +40,12 @@ export function registerApiKeyRoutes(app: App, deps: Deps): void {
         summary: 'List API keys',
         description: 'The account’s keys, live and revoked, by prefix only.',
         security: bearerSecurity,
-        response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }), ...problems(401) },
+        response: {
+          200: Type.Object({
+            data: Type.Array(ApiKeySchema, { description: 'Every key of the account, oldest first.' }),
+          }),
+          ...problems(401),
+        },
       },
     },
     async (request) => ({ data: await accounts.listApiKeys(deps, request.accountId) }),

@@ -1,0 +1,96 @@
+// Tenant isolation: every /v1 route with an id, called with another account's ids, is a 404 and changes nothing;
+// lists never show another account's rows. Driven by the OpenAPI document so a new route cannot be forgotten.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
+import { assistantBody, clientBody, contactBody, meetingTypeBody } from '../../helpers/factories.js'
+
+let t: TestApp
+let a: AccountClient
+let b: AccountClient
+const ofB: Record<string, string> = {}
+
+beforeAll(async () => {
+  t = await createTestApp()
+  a = await t.createAccount('A')
+  b = await t.createAccount('B')
+  // A has resources of its own, so lists and references are not trivially empty.
+  const aAssistant = (await a.post('/v1/assistants', assistantBody())).body.id
+  const aClient = (await a.post('/v1/clients', clientBody(aAssistant))).body.id
+  await a.post(`/v1/clients/${aClient}/contacts`, contactBody())
+  await a.post('/v1/meeting-types', meetingTypeBody(aClient))
+
+  ofB.assistant = (await b.post('/v1/assistants', assistantBody())).body.id
+  ofB.client = (await b.post('/v1/clients', clientBody(ofB.assistant!))).body.id
+  ofB.contact = (await b.post(`/v1/clients/${ofB.client}/contacts`, contactBody())).body.id
+  ofB.meetingType = (await b.post('/v1/meeting-types', meetingTypeBody(ofB.client!))).body.id
+  ofB.apiKey = (await b.post('/v1/api-keys', { name: 'second' })).body.id
+})
+afterAll(() => t.close())
+
+/** Which of B's ids fills each path parameter, per path template. */
+function idsFor(path: string): Record<string, string> {
+  if (path.startsWith('/v1/clients/{clientId}/contacts')) return { clientId: ofB.client!, id: ofB.contact! }
+  if (path.startsWith('/v1/clients')) return { id: ofB.client!, clientId: ofB.client! }
+  if (path.startsWith('/v1/assistants')) return { id: ofB.assistant! }
+  if (path.startsWith('/v1/meeting-types')) return { id: ofB.meetingType! }
+  if (path.startsWith('/v1/api-keys')) return { id: ofB.apiKey! }
+  throw new Error(`isolation test does not know the ids of ${path}: add it`)
+}
+
+/** A body that passes validation, so the request reaches the lookup. */
+function bodyFor(method: string, path: string): unknown {
+  if (method === 'patch') return {}
+  if (method === 'post' && path === '/v1/clients/{clientId}/contacts') return contactBody()
+  if (method === 'post') return {}
+  return undefined
+}
+
+describe('tenant isolation', () => {
+  it('every /v1 route with a path id answers 404 to another account and changes nothing', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const before = await snapshotOfB()
+    let checked = 0
+    for (const [path, operations] of Object.entries<Record<string, unknown>>(spec.paths)) {
+      if (!path.startsWith('/v1/') || !path.includes('{')) continue
+      const ids = idsFor(path)
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]!)
+      for (const method of Object.keys(operations)) {
+        const res = await a.request(method.toUpperCase() as 'GET', url, bodyFor(method, path))
+        expect(res.status, `${method.toUpperCase()} ${path}: ${res.text}`).toBe(404)
+        expect(res.text).not.toContain(ofB.client!)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(14)
+    expect(await snapshotOfB()).toEqual(before)
+  })
+
+  it('lists never show another account’s rows', async () => {
+    const lists = ['/v1/assistants', '/v1/clients', '/v1/meeting-types', '/v1/api-keys']
+    for (const url of lists) {
+      const res = await a.get(url)
+      expect(res.status).toBe(200)
+      expect(res.body.data.length).toBeGreaterThan(0)
+      for (const id of Object.values(ofB)) expect(res.text).not.toContain(id)
+    }
+    expect((await a.get(`/v1/clients?assistantId=${ofB.assistant}`)).body.data).toEqual([])
+    expect((await a.get(`/v1/meeting-types?clientId=${ofB.client}`)).body.data).toEqual([])
+  })
+
+  it('a cursor taken from another account’s list reveals nothing', async () => {
+    const page = await b.get('/v1/assistants?limit=1')
+    const res = await a.get(`/v1/assistants?cursor=${page.body.nextCursor ?? ''}`)
+    expect(res.status === 200 || res.status === 400).toBe(true)
+    for (const id of Object.values(ofB)) expect(res.text).not.toContain(id)
+  })
+})
+
+async function snapshotOfB() {
+  return {
+    assistant: (await b.get(`/v1/assistants/${ofB.assistant}`)).body,
+    client: (await b.get(`/v1/clients/${ofB.client}`)).body,
+    contact: (await b.get(`/v1/clients/${ofB.client}/contacts/${ofB.contact}`)).body,
+    meetingType: (await b.get(`/v1/meeting-types/${ofB.meetingType}`)).body,
+    keys: (await b.get('/v1/api-keys')).body,
+  }
+}
