@@ -61,8 +61,8 @@ export interface GoogleEmulator {
   }
   /** Acting as the calendar's owner in the Calendar app; every change notifies watch channels. */
   owner: {
-    createEvent(calendarId: string, event: Json): Json
-    updateEvent(calendarId: string, eventId: string, patch: Json): Json
+    createEvent(calendarId: string, event: object): Json
+    updateEvent(calendarId: string, eventId: string, patch: object): Json
     deleteEvent(calendarId: string, eventId: string): void
     respond(
       calendarId: string,
@@ -257,9 +257,9 @@ export async function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pr
     },
     owner: {
       createEvent: (calendarId, event) =>
-        render(calendarId, store.insertEvent(store.resolveCalendar(null, calendarId), event)),
+        render(calendarId, store.insertEvent(store.resolveCalendar(null, calendarId), event as Json)),
       updateEvent: (calendarId, eventId, patch) =>
-        render(calendarId, store.patchEvent(store.resolveCalendar(null, calendarId), eventId, patch)),
+        render(calendarId, store.patchEvent(store.resolveCalendar(null, calendarId), eventId, patch as Json)),
       deleteEvent: (calendarId, eventId) =>
         store.deleteEvent(store.resolveCalendar(null, calendarId), eventId),
       respond: (calendarId, eventId, status) =>

@@ -611,7 +611,8 @@ export function createCalendarStore(opts: StoreOptions) {
     if (!shape) return []
     const { startMs, endMs } = times(master, cal)
     const duration = endMs - startMs
-    const upper = Math.min(toMs, now() + horizonMs)
+    // Open-ended listings stop at a horizon past today (or past the series start, for series in the future).
+    const upper = Number.isFinite(toMs) ? toMs : Math.max(now(), startMs) + horizonMs
     const exceptions = new Map<string, EventRecord>()
     for (const r of eventsOf(cal).values()) if (r.recurringEventId === master.id) exceptions.set(r.id, r)
     const overlaps = (s: number, e: number) => s < toMs && (e > fromMs || (e === s && s >= fromMs))
