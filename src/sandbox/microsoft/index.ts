@@ -213,6 +213,7 @@ export async function createMicrosoftEmulator(
   const auths = new WeakMap<FastifyRequest, AuthContext>()
   const inFlight = new Map<string, number>()
   const counted = new WeakMap<FastifyRequest, string>()
+  const delays = new WeakMap<FastifyRequest, number>()
   const opOf = (req: FastifyRequest) => (req.routeOptions.config as { op?: string } | undefined)?.op
   const isOAuth = (op: string | undefined) => op === 'token' || op === 'authorize'
   const originOf = (req: FastifyRequest) => origin ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`
@@ -222,8 +223,13 @@ export async function createMicrosoftEmulator(
     if (op === undefined || op.startsWith('admin')) return
     const decision = faults.take(op)
     if (!decision) return
+    if (decision.status === undefined) {
+      // Pure latency is served inside the mailbox's concurrency accounting (preHandler), like a slow Outlook.
+      if (isOAuth(op) && decision.latencyMs) await sleep(decision.latencyMs)
+      else if (decision.latencyMs) delays.set(req, decision.latencyMs)
+      return
+    }
     if (decision.latencyMs) await sleep(decision.latencyMs)
-    if (decision.status === undefined) return
     const headers: Record<string, string> =
       decision.retryAfterSeconds !== undefined ? { 'Retry-After': String(decision.retryAfterSeconds) } : {}
     if (isOAuth(op)) {
@@ -275,6 +281,8 @@ export async function createMicrosoftEmulator(
     }
     inFlight.set(result.userId, current + 1)
     counted.set(req, result.userId)
+    const delay = delays.get(req)
+    if (delay) await sleep(delay)
   })
 
   app.addHook('onResponse', async (req, reply) => {

@@ -115,7 +115,11 @@ export async function startReceiver(behaviour: ReceiverBehaviour = echoValidatio
         await new Promise((r) => setTimeout(r, 10))
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
