@@ -93,8 +93,9 @@ export async function failure(p: Promise<unknown>): Promise<Failure> {
     const e = err as { status?: number; response?: { status: number; data: unknown; headers: unknown } }
     const raw = e.response?.headers
     const headers: Record<string, string> = {}
-    if (raw instanceof Headers) {
-      for (const [k, v] of raw.entries()) headers[k] = v
+    // gaxios hands back a fetch Headers object, possibly from another realm than this global.
+    if (raw && typeof (raw as Headers).entries === 'function') {
+      for (const [k, v] of (raw as Headers).entries()) headers[k.toLowerCase()] = v
     } else if (raw && typeof raw === 'object')
       for (const [k, v] of Object.entries(raw)) headers[k.toLowerCase()] = String(v)
     const data = e.response?.data
