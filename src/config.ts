@@ -130,7 +130,8 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'PUBLIC_BASE_URL',
-    description: 'Public origin of the service, used in booking links and OAuth/webhook callback URLs.',
+    description:
+      'Public origin of the service, used in booking links and OAuth/webhook callback URLs (default follows PORT).',
     default: 'http://localhost:3000',
     parse: httpUrl,
   },

@@ -96,6 +96,11 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(/PORT: must be an integer between 0 and 65535/)
   })
 
+  it('the README configuration table lists every variable', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    for (const variable of VARIABLES) expect(readme).toContain(`| \`${variable.name}\` |`)
+  })
+
   it('.env.example lists every variable with its meaning', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8')
     for (const variable of VARIABLES) {
