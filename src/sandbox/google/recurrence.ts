@@ -1,7 +1,7 @@
 // Recurrence expansion of Google series masters (RRULE/EXRULE/RDATE/EXDATE lines, no DTSTART) into instances.
 import { DateTime } from 'luxon'
 import rrulePkg from 'rrule'
-import { errors } from './errors.js'
+import { errors, GoogleApiError } from './errors.js'
 
 const { RRule, RRuleSet } = rrulePkg
 
@@ -61,6 +61,15 @@ function parseIcalDate(value: string, tzid: string | undefined, zone: string): D
 }
 
 function buildSet(shape: SeriesShape) {
+  try {
+    return buildSetUnchecked(shape)
+  } catch (err) {
+    if (err instanceof GoogleApiError) throw err
+    throw errors.invalid('Invalid recurrence rule.', 'recurrence')
+  }
+}
+
+function buildSetUnchecked(shape: SeriesShape) {
   const dtstart = dress(DateTime.fromMillis(shape.startMs, { zone: shape.zone }))
   const set = new RRuleSet()
   let rules = 0
@@ -106,9 +115,20 @@ function buildSet(shape: SeriesShape) {
   return { set, dtstart }
 }
 
-/** Throws Google's 400 when the recurrence lines cannot be parsed. */
+/** Throws Google's 400 when the recurrence lines cannot be parsed or expanded. */
 export function validateRecurrence(shape: SeriesShape): void {
-  buildSet(shape)
+  for (const raw of shape.recurrence) {
+    // INTERVAL=0 would make rrule loop forever.
+    if (typeof raw === 'string' && /(^|[;:])INTERVAL=0*(;|$)/i.test(raw)) {
+      throw errors.invalid('Invalid recurrence rule.', 'recurrence')
+    }
+  }
+  const { set } = buildSet(shape)
+  try {
+    set.all((_date, i) => i < 2)
+  } catch {
+    throw errors.invalid('Invalid recurrence rule.', 'recurrence')
+  }
 }
 
 function toOccurrence(date: Date, shape: SeriesShape): Occurrence {
@@ -135,11 +155,15 @@ export function expandOccurrences(
   const after = dress(DateTime.fromMillis(Math.max(fromMs, shape.startMs) - day, { zone: shape.zone }))
   const before = dress(DateTime.fromMillis(toMs + day, { zone: shape.zone }))
   const out: Occurrence[] = []
-  set.between(after, before, true, (date) => {
-    const occ = toOccurrence(date, shape)
-    if (occ.startMs >= fromMs && occ.startMs < toMs) out.push(occ)
-    return out.length < limit
-  })
+  try {
+    set.between(after, before, true, (date) => {
+      const occ = toOccurrence(date, shape)
+      if (occ.startMs >= fromMs && occ.startMs < toMs) out.push(occ)
+      return out.length < limit
+    })
+  } catch {
+    // A rule rrule cannot expand yields no instances rather than failing every listing of the calendar.
+  }
   return out
 }
 
