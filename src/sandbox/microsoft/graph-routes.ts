@@ -237,7 +237,11 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: GraphRouteContext
       const cal = calendarOf(req, user)
       const body = (req.body ?? {}) as Record<string, unknown>
       if (typeof body !== 'object' || Array.isArray(body)) {
-        throw new GraphHttpError(400, 'UnableToDeserializePostBody', 'Were unable to deserialize ')
+        throw new GraphHttpError(
+          400,
+          'UnableToDeserializePostBody',
+          'Were unable to deserialize the request body.',
+        )
       }
       if (typeof body.transactionId === 'string') {
         const existing = store.findByTransactionId(user.id, body.transactionId)

@@ -36,6 +36,8 @@ export interface MicrosoftEmulatorOptions {
   tenantId?: string
   /** Restrict OAuth to these clients; by default any client_id with any non-empty secret is accepted. */
   clients?: RegisteredClient[]
+  /** 'auto' redirects straight back with a code (automation, default); 'page' shows Accept/Cancel; 'deny' refuses. */
+  consentMode?: ConsentMode
   accessTokenTtlSeconds?: number
   /** 'allow' (Entra's behaviour) or 'reject' a refresh token used a second time. */
   refreshTokenReuse?: 'allow' | 'reject'
@@ -191,6 +193,7 @@ export async function createMicrosoftEmulator(
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 3599,
     refreshTokenIdleSeconds: 90 * 24 * 3600,
     refreshTokenReuse: opts.refreshTokenReuse ?? 'allow',
+    consentMode: opts.consentMode ?? 'auto',
     ...(opts.clients ? { clients: opts.clients } : {}),
   })
 
@@ -204,6 +207,24 @@ export async function createMicrosoftEmulator(
   // The token endpoint is form-encoded (identity platform v2.0); no @fastify/formbody here.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
+  })
+  // Bodyless POSTs (reauthorize, accept) often still say application/json; Graph accepts them, Fastify would not.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body)
+    if (text.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(
+        new GraphHttpError(
+          400,
+          'BadRequest',
+          'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+        ),
+        undefined,
+      )
+    }
   })
   // Graph tolerates bodyless POSTs (accept, cancel, reauthorize) whatever their content type says.
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) =>

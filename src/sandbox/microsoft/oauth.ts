@@ -25,6 +25,8 @@ export interface OAuthOptions {
    * 'reject': it is single-use, which catches apps that do not store the rotated one.
    */
   refreshTokenReuse: 'allow' | 'reject'
+  /** Initial (and after clear) consent behaviour. */
+  consentMode: ConsentMode
 }
 
 interface Grant {
@@ -97,7 +99,7 @@ export function createOAuth(opts: OAuthOptions) {
   const access = new Map<string, AccessToken>()
   const refresh = new Map<string, RefreshToken>()
   const pending = new Map<string, Record<string, string>>()
-  let consentMode: ConsentMode = 'auto'
+  let consentMode: ConsentMode = opts.consentMode
   let refuseNext = 0
   let signedInUser: string | null = null
 
@@ -479,7 +481,7 @@ export function createOAuth(opts: OAuthOptions) {
       access.clear()
       refresh.clear()
       pending.clear()
-      consentMode = 'auto'
+      consentMode = opts.consentMode
       refuseNext = 0
       signedInUser = null
     },
