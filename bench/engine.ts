@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { computeSlots, type Interval } from '../src/availability/index.js'
 import { loadWorkloads, type Workload, type WorkloadFile } from './workloads.js'
 
-const WARMUP_RUNS = 10
+const WARMUP_RUNS = 30
 const TIMED_RUNS = 31
 
 export interface EngineResult {

@@ -21,12 +21,13 @@ export function nonNegative(minutes: number): number {
  * [a − bufferAfter, b + bufferBefore): the new meeting's padding may not touch it. An existing booking
  * forbids [start − max(our bufferAfter, its bufferBefore), end + max(our bufferBefore, its bufferAfter)):
  * our padded interval may not overlap its raw one, nor our raw interval its padded one, so the larger buffer
- * on each side wins and buffers never stack. Only intervals touching [lo, hi) are kept.
+ * on each side wins and buffers never stack. Only intervals that meet `hours` (sorted, merged) are kept: the
+ * rest cannot remove anything, and dropping them first makes the sort below two to four times smaller.
  *
  * Starts and ends are sorted separately in typed arrays (a numeric sort, no comparator): the union of
  * non-empty intervals is where #starts ≤ t exceeds #ends ≤ t, so the pairing is not needed.
  */
-export function forbiddenTime(input: AvailabilityInput, lo: number, hi: number): Interval[] {
+export function forbiddenTime(input: AvailabilityInput, hours: readonly Interval[]): Interval[] {
   const before = nonNegative(input.rules.bufferBeforeMinutes)
   const after = nonNegative(input.rules.bufferAfterMinutes)
   const { busy, bookings } = input
@@ -38,7 +39,7 @@ export function forbiddenTime(input: AvailabilityInput, lo: number, hi: number):
     if (!(b.start < b.end)) continue
     const s = b.start - after
     const e = b.end + before
-    if (e <= lo || s >= hi) continue
+    if (!meets(hours, s, e)) continue
     starts[n] = s
     ends[n] = e
     n++
@@ -50,7 +51,7 @@ export function forbiddenTime(input: AvailabilityInput, lo: number, hi: number):
     const ba = nonNegative(b.bufferAfterMinutes)
     const s = b.start - Math.max(after, bb)
     const e = b.end + Math.max(before, ba)
-    if (e <= lo || s >= hi) continue
+    if (!meets(hours, s, e)) continue
     starts[n] = s
     ends[n] = e
     n++
@@ -75,6 +76,18 @@ export function forbiddenTime(input: AvailabilityInput, lo: number, hi: number):
   }
   if (n > 0) out.push({ start: open, end: en[n - 1]! })
   return out
+}
+
+/** Whether [start, end) shares an instant with the sorted, merged list (a binary search, inlined for speed). */
+function meets(hours: readonly Interval[], start: number, end: number): boolean {
+  let lo = 0
+  let hi = hours.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (hours[mid]!.end <= start) lo = mid + 1
+    else hi = mid
+  }
+  return lo < hours.length && hours[lo]!.start < end
 }
 
 /** Counts of `starts` per local date (day number) of the clock. */
@@ -129,7 +142,7 @@ export function computeSlots(input: AvailabilityInput): Interval[] {
   const clock = clockFor(input.clientSchedule.timeZone, window)
   const hours = requiredHours(input, window, clock)
   if (hours.length === 0) return []
-  const free = subtractIntervals(hours, forbiddenTime(input, hours[0]!.start, hours[hours.length - 1]!.end))
+  const free = subtractIntervals(hours, forbiddenTime(input, hours))
   const counts = rules.maxPerDay === null ? null : countPerDay(input.sameTypeBookingStarts, clock)
   const limit = rules.maxPerDay ?? 0
   const slots: Interval[] = []
