@@ -13,7 +13,10 @@ export interface SandboxOptions {
   googlePort?: number
   microsoftPort?: number
   seed?: boolean
-  /** Where officehours receives webhooks, printed as a hint; the emulators post to whatever address a channel names. */
+  /**
+   * Where officehours receives webhooks; informational only (returned as `notifyBaseUrl`), since the emulators
+   * post to whatever address a watch channel or subscription names.
+   */
   notifyBaseUrl?: string
   /** Extra options for the Google emulator (clock, consent mode, token lifetime...). */
   google?: Omit<GoogleEmulatorOptions, 'seed'>
@@ -40,6 +43,7 @@ export interface Sandbox {
     authBaseUrl: string
     emulator: MicrosoftEmulator
   }
+  notifyBaseUrl?: string
   /** The environment that points officehours at these emulators. */
   env: Record<string, string>
   close(): Promise<void>
@@ -90,6 +94,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       emulator: ms,
     },
     env,
+    ...(opts.notifyBaseUrl !== undefined ? { notifyBaseUrl: opts.notifyBaseUrl } : {}),
     async close() {
       await Promise.allSettled([google.close(), ms.close()])
     },

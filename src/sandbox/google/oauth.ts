@@ -204,7 +204,7 @@ export function createOAuth(opts: OAuthOptions) {
     const uri = p['redirect_uri'] ?? ''
     if (!allow)
       return { kind: 'redirect', location: redirectWith(uri, { error: 'access_denied', state: p['state'] }) }
-    const email = store.addUser({ email: userEmail }).email
+    const email = userEmail.includes('@') ? store.addUser({ email: userEmail }).email : pickUser(undefined)
     const code = issueCode(p, email)
     return { kind: 'redirect', location: redirectWith(uri, { state: p['state'], code, scope: p['scope'] }) }
   }
