@@ -212,13 +212,13 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: GraphRouteContext
 
     const listEvents = async (req: FastifyRequest, reply: FastifyReply) => {
       need(req, false)
-      const { user, linkPath } = owner(req)
+      const { user } = owner(req)
       const { calendarId } = req.params as Params
       const all =
         req.url.includes('/calendar/') || calendarId !== undefined
           ? store.listEvents(user.id, calendarOf(req, user).id)
           : store.listEvents(user.id, null)
-      const base = `${ctx.linkBase(req)}/${linkPath}${req.url.slice(req.url.indexOf(linkPath) + linkPath.length).split('?')[0]}`
+      const base = `${ctx.linkBase(req)}${req.url.split('?')[0]?.replace(/^\/v1\.0/, '')}`
       const { items, nextLink } = page(req, all, base, {})
       applied(reply, prefer(req))
       return {
