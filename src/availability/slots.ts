@@ -27,12 +27,22 @@ export function nonNegative(minutes: number): number {
  * Starts and ends are sorted separately in typed arrays (a numeric sort, no comparator): the union of
  * non-empty intervals is where #starts ≤ t exceeds #ends ≤ t, so the pairing is not needed.
  */
+// Reused between calls (the engine is synchronous, so no two calls share them at once): allocating two large
+// typed arrays per request showed up as GC pauses in the p90 of the 10,000-event benchmark.
+let scratchStarts = new Float64Array(1024)
+let scratchEnds = new Float64Array(1024)
+
 export function forbiddenTime(input: AvailabilityInput, hours: readonly Interval[]): Interval[] {
   const before = nonNegative(input.rules.bufferBeforeMinutes)
   const after = nonNegative(input.rules.bufferAfterMinutes)
   const { busy, bookings } = input
-  const starts = new Float64Array(busy.length + bookings.length)
-  const ends = new Float64Array(busy.length + bookings.length)
+  const size = busy.length + bookings.length
+  if (scratchStarts.length < size) {
+    scratchStarts = new Float64Array(size * 2)
+    scratchEnds = new Float64Array(size * 2)
+  }
+  const starts = scratchStarts
+  const ends = scratchEnds
   let n = 0
   for (let i = 0; i < busy.length; i++) {
     const b = busy[i]!
