@@ -13,6 +13,7 @@ import { registerProblemHandling } from './plugins/problem.js'
 import { registerSwagger } from './plugins/swagger.js'
 import { registerAdminRoutes, registerApiKeyRoutes } from './routes/accounts/index.js'
 import { registerAssistantRoutes } from './routes/assistants/index.js'
+import { registerAvailabilityRoutes } from './routes/availability/index.js'
 import { registerClientRoutes } from './routes/clients/index.js'
 import { type App, SHARED_SCHEMAS } from './routes/common.js'
 import { registerHealthRoutes } from './routes/health/index.js'
@@ -76,6 +77,7 @@ export async function buildApp(
     registerAssistantRoutes(v1, deps)
     registerClientRoutes(v1, deps)
     registerMeetingTypeRoutes(v1, deps)
+    registerAvailabilityRoutes(v1, deps)
   })
 
   await app.ready()

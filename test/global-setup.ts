@@ -25,7 +25,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await admin.query(`CREATE DATABASE ${template}`)
     const templateUrl = new URL(url)
     templateUrl.pathname = `/${template}`
-    const db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: templateUrl.href, max: 1 }) }) })
+    const db = new Kysely({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: templateUrl.href, max: 1 }) }),
+    })
     await migrateToLatest(db)
     await db.destroy()
     await admin.query(`ALTER DATABASE ${template} WITH is_template true`)

@@ -85,7 +85,55 @@ export interface MeetingTypesTable {
   deleted_at: Date | null
 }
 
+export interface ConnectionsTable {
+  id: string
+  account_id: string
+  owner_type: 'client' | 'assistant'
+  owner_id: string
+  provider: 'google' | 'microsoft'
+  status: 'pending' | 'active' | 'reauth_required' | 'error'
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+  deleted_at: Date | null
+}
+
+export interface ConnectionCalendarsTable {
+  connection_id: string
+  calendar_id: string
+  account_id: string
+  name: string
+  is_primary: ColumnType<boolean, boolean | undefined, boolean>
+  is_busy: ColumnType<boolean, boolean | undefined, boolean>
+  is_destination: ColumnType<boolean, boolean | undefined, boolean>
+  synced_at: Date | null
+}
+
+export type EventStatus = 'confirmed' | 'tentative' | 'cancelled'
+export type ShowAs = 'busy' | 'free' | 'tentative' | 'oof' | 'working_elsewhere' | 'unknown'
+export type ResponseStatus = 'none' | 'organizer' | 'accepted' | 'tentative' | 'declined' | 'needs_action'
+
+export interface CalendarEventsTable {
+  id: string
+  account_id: string
+  connection_id: string
+  calendar_id: string
+  provider_event_id: string
+  recurring_event_id: string | null
+  ical_uid: string | null
+  etag: string | null
+  starts_at: Date
+  ends_at: Date
+  all_day: boolean
+  status: EventStatus
+  show_as: ShowAs
+  response_status: ResponseStatus
+  updated_at: UpdatedAt
+}
+
 export interface DB {
+  connections: ConnectionsTable
+  connection_calendars: ConnectionCalendarsTable
+  calendar_events: CalendarEventsTable
   accounts: AccountsTable
   api_keys: ApiKeysTable
   admin_tokens: AdminTokensTable

@@ -35,6 +35,7 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
         { name: 'clients', description: 'The executives the account serves and their business hours.' },
         { name: 'contacts', description: 'People a client meets.' },
         { name: 'meeting types', description: 'How a client’s meetings of one kind are booked.' },
+        { name: 'availability', description: 'Bookable slots, why a time is not offered, busy time.' },
         { name: 'operations', description: 'Health and readiness.' },
       ],
     },

@@ -1,7 +1,10 @@
-// The list of migrations, in order. Listed by hand so the same code runs from src/ (tsx) and dist/ (node).
+// The list of migrations, listed by hand so the same code runs from src/ (tsx) and dist/ (node).
+// Kysely applies them in name order: keep the date-and-sequence prefix.
 import type { Migration } from 'kysely'
-import * as foundation from './2026-11-29-foundation.js'
+import * as foundation from './2026-11-29-01-foundation.js'
+import * as calendars from './2026-11-29-02-calendars.js'
 
 export const migrations: Record<string, Migration> = {
-  '2026-11-29-foundation': foundation,
+  '2026-11-29-01-foundation': foundation,
+  '2026-11-29-02-calendars': calendars,
 }

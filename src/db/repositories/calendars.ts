@@ -1,0 +1,219 @@
+// Calendar connections, their calendars and the provider events that make people busy.
+import { type Kysely, sql } from 'kysely'
+import type { BusyInterval, Interval } from '../../availability/types.js'
+import type { DB, EventStatus, ResponseStatus, ShowAs } from '../schema.js'
+
+export type OwnerType = 'client' | 'assistant'
+export type Provider = 'google' | 'microsoft'
+
+export interface Owner {
+  type: OwnerType
+  id: string
+}
+
+export interface NewConnection {
+  id: string
+  owner: Owner
+  provider: Provider
+  status?: 'pending' | 'active' | 'reauth_required' | 'error'
+}
+
+export async function insertConnection(
+  db: Kysely<DB>,
+  accountId: string,
+  connection: NewConnection,
+): Promise<void> {
+  await db
+    .insertInto('connections')
+    .values({
+      id: connection.id,
+      account_id: accountId,
+      owner_type: connection.owner.type,
+      owner_id: connection.owner.id,
+      provider: connection.provider,
+      status: connection.status ?? 'active',
+    })
+    .execute()
+}
+
+export interface CalendarFields {
+  calendarId: string
+  name: string
+  isPrimary?: boolean
+  isBusy?: boolean
+  isDestination?: boolean
+  syncedAt?: Date | null
+}
+
+export async function upsertConnectionCalendar(
+  db: Kysely<DB>,
+  accountId: string,
+  connectionId: string,
+  calendar: CalendarFields,
+): Promise<void> {
+  const values = {
+    connection_id: connectionId,
+    calendar_id: calendar.calendarId,
+    account_id: accountId,
+    name: calendar.name,
+    is_primary: calendar.isPrimary ?? false,
+    is_busy: calendar.isBusy ?? false,
+    is_destination: calendar.isDestination ?? false,
+    synced_at: calendar.syncedAt ?? null,
+  }
+  await db
+    .insertInto('connection_calendars')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['connection_id', 'calendar_id']).doUpdateSet({
+        name: values.name,
+        is_primary: values.is_primary,
+        is_busy: values.is_busy,
+        is_destination: values.is_destination,
+        synced_at: values.synced_at,
+      }),
+    )
+    .execute()
+}
+
+/** A provider event, normalised: Google `transparency: transparent` and Microsoft `showAs: free` are both `free`. */
+export interface CalendarEventInput {
+  id: string
+  providerEventId: string
+  recurringEventId?: string | null
+  icalUid?: string | null
+  etag?: string | null
+  start: Date
+  end: Date
+  allDay?: boolean
+  status: EventStatus
+  showAs: ShowAs
+  responseStatus: ResponseStatus
+}
+
+export async function upsertCalendarEvents(
+  db: Kysely<DB>,
+  accountId: string,
+  connectionId: string,
+  calendarId: string,
+  events: readonly CalendarEventInput[],
+  at: Date,
+): Promise<void> {
+  if (events.length === 0) return
+  const rows = events.map((e) => ({
+    id: e.id,
+    account_id: accountId,
+    connection_id: connectionId,
+    calendar_id: calendarId,
+    provider_event_id: e.providerEventId,
+    recurring_event_id: e.recurringEventId ?? null,
+    ical_uid: e.icalUid ?? null,
+    etag: e.etag ?? null,
+    starts_at: e.start,
+    ends_at: e.end,
+    all_day: e.allDay ?? false,
+    status: e.status,
+    show_as: e.showAs,
+    response_status: e.responseStatus,
+    updated_at: at,
+  }))
+  // Chunked: one statement binds at most 65,535 parameters.
+  for (let i = 0; i < rows.length; i += 2000) {
+    await db
+      .insertInto('calendar_events')
+      .values(rows.slice(i, i + 2000))
+      .onConflict((oc) =>
+        oc.columns(['connection_id', 'calendar_id', 'provider_event_id']).doUpdateSet((eb) => ({
+          recurring_event_id: eb.ref('excluded.recurring_event_id'),
+          ical_uid: eb.ref('excluded.ical_uid'),
+          etag: eb.ref('excluded.etag'),
+          starts_at: eb.ref('excluded.starts_at'),
+          ends_at: eb.ref('excluded.ends_at'),
+          all_day: eb.ref('excluded.all_day'),
+          status: eb.ref('excluded.status'),
+          show_as: eb.ref('excluded.show_as'),
+          response_status: eb.ref('excluded.response_status'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute()
+  }
+}
+
+export interface BusyCalendar {
+  connectionId: string
+  calendarId: string
+  syncedAt: Date | null
+}
+
+/** The calendars that count as busy for these people: busy-flagged calendars of their live connections. */
+export async function listBusyCalendars(
+  db: Kysely<DB>,
+  accountId: string,
+  owners: readonly Owner[],
+): Promise<BusyCalendar[]> {
+  if (owners.length === 0) return []
+  const rows = await db
+    .selectFrom('connection_calendars as cc')
+    .innerJoin('connections as c', 'c.id', 'cc.connection_id')
+    .select(['cc.connection_id', 'cc.calendar_id', 'cc.synced_at'])
+    .where('cc.account_id', '=', accountId)
+    .where('c.account_id', '=', accountId)
+    .where('c.deleted_at', 'is', null)
+    .where('cc.is_busy', '=', true)
+    .where((eb) =>
+      eb.or(owners.map((o) => eb.and([eb('c.owner_type', '=', o.type), eb('c.owner_id', '=', o.id)]))),
+    )
+    .orderBy('cc.connection_id')
+    .orderBy('cc.calendar_id')
+    .execute()
+  return rows.map((r) => ({
+    connectionId: r.connection_id,
+    calendarId: r.calendar_id,
+    syncedAt: r.synced_at,
+  }))
+}
+
+/**
+ * Busy events of the given calendars overlapping `range`, as epoch-ms intervals. SPEC 1.2: an event is busy
+ * unless it is cancelled, free/transparent or working elsewhere, or declined by the calendar's owner; all-day
+ * events follow the same rule.
+ */
+export async function listBusyIntervals(
+  db: Kysely<DB>,
+  accountId: string,
+  calendars: readonly BusyCalendar[],
+  range: Interval,
+): Promise<BusyInterval[]> {
+  if (calendars.length === 0) return []
+  const rows = await db
+    .selectFrom('calendar_events')
+    .select([
+      'connection_id',
+      'calendar_id',
+      sql<number>`(extract(epoch from starts_at) * 1000)::float8`.as('start_ms'),
+      sql<number>`(extract(epoch from ends_at) * 1000)::float8`.as('end_ms'),
+    ])
+    .where('account_id', '=', accountId)
+    .where('connection_id', 'in', [...new Set(calendars.map((c) => c.connectionId))])
+    .where((eb) =>
+      eb.or(
+        calendars.map((c) =>
+          eb.and([eb('connection_id', '=', c.connectionId), eb('calendar_id', '=', c.calendarId)]),
+        ),
+      ),
+    )
+    .where(
+      sql<boolean>`tstzrange(starts_at, ends_at) && tstzrange(${new Date(range.start)}::timestamptz, ${new Date(range.end)}::timestamptz)`,
+    )
+    .where('status', '!=', 'cancelled')
+    .where('show_as', 'not in', ['free', 'working_elsewhere'])
+    .where('response_status', '!=', 'declined')
+    .execute()
+  return rows.map((r) => ({
+    start: r.start_ms,
+    end: r.end_ms,
+    connectionId: r.connection_id,
+    calendarId: r.calendar_id,
+  }))
+}
