@@ -14,10 +14,21 @@ import { registerSwagger } from './plugins/swagger.js'
 import { registerAdminRoutes, registerApiKeyRoutes } from './routes/accounts/index.js'
 import { registerAssistantRoutes } from './routes/assistants/index.js'
 import { registerAvailabilityRoutes } from './routes/availability/index.js'
+import { registerBookingLinkRoutes } from './routes/booking-links/index.js'
+import { registerBookingRoutes } from './routes/bookings/index.js'
 import { registerClientRoutes } from './routes/clients/index.js'
 import { type App, SHARED_SCHEMAS } from './routes/common.js'
+import { registerConnectionRoutes, registerOAuthCallbackRoutes } from './routes/connections/index.js'
 import { registerHealthRoutes } from './routes/health/index.js'
 import { registerMeetingTypeRoutes } from './routes/meeting-types/index.js'
+import {
+  DEFAULT_PUBLIC_RATE_LIMITS,
+  type PublicRateLimits,
+  registerPublicRoutes,
+} from './routes/public/index.js'
+import { resolveEncryptionKey } from './sync/crypto.js'
+import type { Providers } from './sync/provider.js'
+import { createProviders } from './sync/providers.js'
 
 export interface AppOverrides {
   /** A database the caller owns (tests); otherwise buildApp connects one and closes it with the app. */
@@ -25,6 +36,11 @@ export interface AppOverrides {
   /** Close `database` when the app closes (the server hands its database over this way). */
   ownsDatabase?: boolean
   clock?: Clock
+  /** Provider adapters (tests tune page sizes and retries); otherwise built from config. */
+  providers?: Providers
+  hooks?: Partial<Deps['hooks']>
+  /** Limits of the public booking API (tests lower them). */
+  publicRateLimits?: PublicRateLimits
 }
 
 export const BODY_LIMIT_BYTES = 1_048_576
@@ -53,6 +69,9 @@ export async function buildApp(
     db: database.db,
     clock: overrides.clock ?? systemClock,
     log: app.log,
+    providers: overrides.providers ?? createProviders(config),
+    encryptionKey: lazyEncryptionKey(config, (message) => app.log.warn(message)),
+    hooks: { onReauthRequired: () => {}, ...overrides.hooks },
   }
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
@@ -65,6 +84,7 @@ export async function buildApp(
   registerMetrics(app, createMetricsRegistry())
 
   registerHealthRoutes(app, deps)
+  registerOAuthCallbackRoutes(app, deps)
 
   await app.register(async (admin: App) => {
     admin.addHook('onRequest', adminAuth(deps.db, config.adminToken))
@@ -78,8 +98,24 @@ export async function buildApp(
     registerClientRoutes(v1, deps)
     registerMeetingTypeRoutes(v1, deps)
     registerAvailabilityRoutes(v1, deps)
+    registerBookingRoutes(v1, deps)
+    registerBookingLinkRoutes(v1, deps)
+    registerConnectionRoutes(v1, deps)
+  })
+
+  await app.register(async (pub: App) => {
+    await registerPublicRoutes(pub, deps, overrides.publicRateLimits ?? DEFAULT_PUBLIC_RATE_LIMITS)
   })
 
   await app.ready()
   return app
+}
+
+/** The token key, resolved on first use: an app that never connects a calendar needs none (and writes no file). */
+function lazyEncryptionKey(config: Readonly<Config>, warn: (message: string) => void): () => Buffer {
+  let key: Buffer | null = null
+  return () => {
+    key ??= resolveEncryptionKey(config, warn)
+    return key
+  }
 }

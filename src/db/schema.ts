@@ -95,6 +95,15 @@ export interface ConnectionsTable {
   created_at: CreatedAt
   updated_at: UpdatedAt
   deleted_at: Date | null
+  provider_account_id: string | null
+  provider_account_email: string | null
+  /** AES-256-GCM ciphertext (src/sync/crypto.ts), never the token. */
+  access_token_enc: string | null
+  refresh_token_enc: string | null
+  token_expires_at: Date | null
+  last_synced_at: Date | null
+  last_error: string | null
+  last_error_at: Date | null
 }
 
 export interface ConnectionCalendarsTable {
@@ -106,6 +115,10 @@ export interface ConnectionCalendarsTable {
   is_busy: ColumnType<boolean, boolean | undefined, boolean>
   is_destination: ColumnType<boolean, boolean | undefined, boolean>
   synced_at: Date | null
+  /** Encrypted Google sync token or Graph delta link. */
+  sync_cursor_enc: string | null
+  time_zone: string | null
+  can_write: ColumnType<boolean, boolean | undefined, boolean>
 }
 
 export type EventStatus = 'confirmed' | 'tentative' | 'cancelled'
@@ -130,7 +143,85 @@ export interface CalendarEventsTable {
   updated_at: UpdatedAt
 }
 
+export interface BookingLinksTable {
+  id: string
+  account_id: string
+  meeting_type_id: string
+  contact_id: string | null
+  token_hash: string
+  expires_at: Date | null
+  max_uses: number | null
+  uses: ColumnType<number, number | undefined, number>
+  revoked_at: Date | null
+  created_at: CreatedAt
+}
+
+export type BookingStatus = 'confirmed' | 'cancelled'
+export type BookingSource = 'api' | 'link' | 'calendar'
+
+export interface BookingsTable {
+  id: string
+  account_id: string
+  client_id: string
+  assistant_id: string
+  meeting_type_id: string
+  contact_id: string
+  booking_link_id: string | null
+  starts_at: Date
+  ends_at: Date
+  buffer_before_minutes: number
+  buffer_after_minutes: number
+  needs_assistant: boolean
+  status: BookingStatus
+  source: BookingSource
+  notes: string | null
+  cancel_reason: string | null
+  cancelled_at: Date | null
+  sequence: ColumnType<number, number | undefined, number>
+  manage_token_hash: string | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface BookingSyncStatesTable {
+  booking_id: string
+  connection_id: string
+  account_id: string
+  calendar_id: string
+  state: 'pending' | 'synced' | 'failed'
+  provider_event_id: string | null
+  etag: string | null
+  attempts: ColumnType<number, number | undefined, number>
+  last_error: string | null
+  updated_at: UpdatedAt
+}
+
+export interface OutboxEventsTable {
+  id: string
+  account_id: string
+  type: string
+  booking_id: string | null
+  source: string | null
+  payload: Json<unknown>
+  created_at: CreatedAt
+  dispatched_at: Date | null
+}
+
+export interface IdempotencyKeysTable {
+  account_id: string
+  key: string
+  fingerprint: string
+  status_code: number
+  response: Json<unknown> | null
+  created_at: CreatedAt
+}
+
 export interface DB {
+  booking_links: BookingLinksTable
+  bookings: BookingsTable
+  booking_sync_states: BookingSyncStatesTable
+  outbox_events: OutboxEventsTable
+  idempotency_keys: IdempotencyKeysTable
   connections: ConnectionsTable
   connection_calendars: ConnectionCalendarsTable
   calendar_events: CalendarEventsTable

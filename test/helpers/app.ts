@@ -1,8 +1,8 @@
 // Builds the app on a cloned test database with a fixed clock; creates accounts and drives requests.
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { type AppOverrides, buildApp } from '../../src/app.js'
 import { fixedClock } from '../../src/clock.js'
-import { testConfig } from '../../src/config.js'
+import { type Config, testConfig } from '../../src/config.js'
 import { createTestDatabase, type TestDatabase } from './database.js'
 
 export interface TestApp {
@@ -35,11 +35,19 @@ export interface Response {
 
 export const DEFAULT_NOW = '2026-06-01T08:00:00Z'
 
-export async function createTestApp(options: { now?: string } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  now?: string
+  /** Configuration overrides (e.g. provider URLs pointing at in-process emulators, an encryption key). */
+  config?: Partial<Config>
+  /** Other buildApp overrides (provider adapters, hooks). */
+  overrides?: Omit<AppOverrides, 'database' | 'clock'>
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase()
   const clock = fixedClock(options.now ?? DEFAULT_NOW)
-  const config = testConfig()
-  const app = await buildApp(config, { database, clock })
+  const config = testConfig(options.config)
+  const app = await buildApp(config, { ...options.overrides, database, clock })
   const adminToken = config.adminToken!
 
   async function inject(opts: InjectOptions): Promise<Response> {

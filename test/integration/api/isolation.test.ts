@@ -2,6 +2,7 @@
 // lists never show another account's rows. Driven by the OpenAPI document so a new route cannot be forgotten.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
+import { connectCalendar } from '../../helpers/calendars.js'
 import { assistantBody, clientBody, contactBody, meetingTypeBody } from '../../helpers/factories.js'
 
 let t: TestApp
@@ -16,14 +17,30 @@ beforeAll(async () => {
   // A has resources of its own, so lists and references are not trivially empty.
   const aAssistant = (await a.post('/v1/assistants', assistantBody())).body.id
   const aClient = (await a.post('/v1/clients', clientBody(aAssistant))).body.id
-  await a.post(`/v1/clients/${aClient}/contacts`, contactBody())
-  await a.post('/v1/meeting-types', meetingTypeBody(aClient))
+  const aContact = (await a.post(`/v1/clients/${aClient}/contacts`, contactBody())).body.id
+  const aType = (await a.post('/v1/meeting-types', meetingTypeBody(aClient))).body.id
+  await a.post('/v1/booking-links', { meetingTypeId: aType })
+  await a.post('/v1/bookings', { meetingTypeId: aType, start: '2026-06-02T10:00:00Z', contactId: aContact })
 
   ofB.assistant = (await b.post('/v1/assistants', assistantBody())).body.id
   ofB.client = (await b.post('/v1/clients', clientBody(ofB.assistant!))).body.id
   ofB.contact = (await b.post(`/v1/clients/${ofB.client}/contacts`, contactBody())).body.id
   ofB.meetingType = (await b.post('/v1/meeting-types', meetingTypeBody(ofB.client!))).body.id
   ofB.apiKey = (await b.post('/v1/api-keys', { name: 'second' })).body.id
+  ofB.connection = (await connectCalendar(t, b.accountId, { type: 'client', id: ofB.client! })).connectionId
+  ofB.bookingLink = (await b.post('/v1/booking-links', { meetingTypeId: ofB.meetingType })).body.id
+  const slots = (
+    await b.get(
+      `/v1/availability?meetingTypeId=${ofB.meetingType}&from=2026-06-02T00:00:00Z&to=2026-06-03T00:00:00Z`,
+    )
+  ).body
+  ofB.booking = (
+    await b.post('/v1/bookings', {
+      meetingTypeId: ofB.meetingType,
+      start: slots.slots[0].start,
+      contactId: ofB.contact,
+    })
+  ).body.id
 })
 afterAll(() => t.close())
 
@@ -34,6 +51,9 @@ function idsFor(path: string): Record<string, string> {
   if (path.startsWith('/v1/assistants')) return { id: ofB.assistant! }
   if (path.startsWith('/v1/meeting-types')) return { id: ofB.meetingType! }
   if (path.startsWith('/v1/api-keys')) return { id: ofB.apiKey! }
+  if (path.startsWith('/v1/connections')) return { id: ofB.connection! }
+  if (path.startsWith('/v1/bookings')) return { id: ofB.booking! }
+  if (path.startsWith('/v1/booking-links')) return { id: ofB.bookingLink! }
   throw new Error(`isolation test does not know the ids of ${path}: add it`)
 }
 
@@ -46,6 +66,8 @@ function queryFor(path: string): string {
 function bodyFor(method: string, path: string): unknown {
   if (method === 'patch') return {}
   if (method === 'post' && path === '/v1/clients/{clientId}/contacts') return contactBody()
+  if (method === 'post' && path.endsWith('}/connections')) return { provider: 'google' }
+  if (method === 'post' && path === '/v1/bookings/{id}/reschedule') return { start: '2026-06-03T10:00:00Z' }
   if (method === 'post') return {}
   return undefined
 }
@@ -71,7 +93,14 @@ describe('tenant isolation', () => {
   })
 
   it('lists never show another account’s rows', async () => {
-    const lists = ['/v1/assistants', '/v1/clients', '/v1/meeting-types', '/v1/api-keys']
+    const lists = [
+      '/v1/assistants',
+      '/v1/clients',
+      '/v1/meeting-types',
+      '/v1/api-keys',
+      '/v1/bookings',
+      '/v1/booking-links',
+    ]
     for (const url of lists) {
       const res = await a.get(url)
       expect(res.status).toBe(200)
@@ -97,5 +126,9 @@ async function snapshotOfB() {
     contact: (await b.get(`/v1/clients/${ofB.client}/contacts/${ofB.contact}`)).body,
     meetingType: (await b.get(`/v1/meeting-types/${ofB.meetingType}`)).body,
     keys: (await b.get('/v1/api-keys')).body,
+    connection: (await b.get(`/v1/connections/${ofB.connection}`)).body,
+    calendars: (await b.get(`/v1/connections/${ofB.connection}/calendars`)).body,
+    booking: (await b.get(`/v1/bookings/${ofB.booking}`)).body,
+    bookingLink: (await b.get(`/v1/booking-links/${ofB.bookingLink}`)).body,
   }
 }
