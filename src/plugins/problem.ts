@@ -8,6 +8,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  link_not_found: 404,
+  link_expired: 410,
+  link_used_up: 410,
+  link_revoked: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
@@ -131,6 +135,13 @@ function patternMessage(path: string, fallback: string): string {
   return fallback
 }
 
+/** The problem document of a domain error (also stored for idempotent replays). */
+export function domainProblem(error: DomainError): Problem {
+  if (error instanceof ValidationError)
+    return problem(400, error.code, error.message, { errors: error.problems })
+  return problem(STATUS_BY_CODE[error.code] ?? 409, error.code, error.message, error.extra)
+}
+
 function isFastifyError(error: unknown): error is FastifyError {
   return (
     typeof error === 'object' &&
@@ -142,13 +153,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 
 export function registerProblemHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof ValidationError) {
-      return sendProblem(reply, problem(400, error.code, error.message, { errors: error.problems }))
-    }
-    if (error instanceof DomainError) {
-      const status = STATUS_BY_CODE[error.code] ?? 409
-      return sendProblem(reply, problem(status, error.code, error.message, error.extra))
-    }
+    if (error instanceof DomainError) return sendProblem(reply, domainProblem(error))
     const fe = error as FastifyError & { validation?: SchemaError[]; validationContext?: string }
     if (fe.validation) {
       const errors = fieldProblems(fe.validation, fe.validationContext)

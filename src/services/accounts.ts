@@ -2,6 +2,7 @@
 
 import { sql } from 'kysely'
 import * as repo from '../db/repositories/accounts.js'
+import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
@@ -30,7 +31,7 @@ export async function createAccount(
   deps: Pick<Deps, 'db'>,
   name: string,
 ): Promise<{ account: repo.Account; apiKey: NewApiKey }> {
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps.db, async (trx) => {
     const account = await repo.insertAccount(trx, { id: newId(), name })
     const apiKey = await createKey(trx, account.id, 'default')
     return { account, apiKey }
@@ -64,7 +65,7 @@ const BOOTSTRAP_LOCK = 7_246_815_001
  * Serialised with an advisory lock so that several instances starting at once create them once.
  */
 export async function bootstrap(deps: Pick<Deps, 'db' | 'config'>): Promise<Bootstrap> {
-  return deps.db.transaction().execute(async (trx) => {
+  return inTransaction(deps.db, async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx)
     let adminToken: string | null = null
     if (!deps.config.adminToken && !(await repo.hasAdminToken(trx))) {

@@ -1,6 +1,7 @@
 // Availability queries: load the meeting type with its people and their busy data, run the pure engine.
 import { computeSlots, explainSlot, isValidTimeZone, mergeIntervals } from '../availability/index.js'
-import type { AvailabilityInput, ExistingBooking, Interval, Reason } from '../availability/types.js'
+import type { AvailabilityInput, Interval, Reason } from '../availability/types.js'
+import { listHostBookings, listMeetingTypeBookingStarts } from '../db/repositories/bookings.js'
 import {
   type BusyCalendar,
   listBusyCalendars,
@@ -94,16 +95,44 @@ export async function resolveContactTimeZone(
   return null
 }
 
-/** Busy data of the hosts around `range`: provider events and (later) bookings. */
-async function busyData(deps: Deps, accountId: string, ctx: SchedulingContext, range: Interval) {
-  const calendars = await listBusyCalendars(deps.db, accountId, hostsOf(ctx))
-  const busy = await listBusyIntervals(deps.db, accountId, calendars, range)
-  const bookings: ExistingBooking[] = []
-  const sameTypeBookingStarts: number[] = []
+/** Busy data of the hosts around `range`: provider events, confirmed bookings, same-type bookings per day. */
+export async function busyData(
+  db: Deps['db'],
+  accountId: string,
+  ctx: SchedulingContext,
+  range: Interval,
+  excludeBookingId: string | null = null,
+) {
+  const mt = ctx.meetingType
+  const calendars = await listBusyCalendars(db, accountId, hostsOf(ctx))
+  const busy = await listBusyIntervals(db, accountId, calendars, {
+    start: range.start - mt.bufferBeforeMinutes * MINUTE,
+    end: range.end + mt.bufferAfterMinutes * MINUTE,
+  })
+  const needsAssistant = mt.hosts !== 'client'
+  // Existing bookings carry their own buffers, which may be longer than this type's: look a day around.
+  const bookings = await listHostBookings(
+    db,
+    accountId,
+    { clientId: ctx.client.id, assistantId: needsAssistant ? ctx.assistant.id : null },
+    { start: range.start - DAY, end: range.end + DAY },
+    excludeBookingId,
+  )
+  // A local day is at most 26 hours long: two days around the window hold every booking of its dates.
+  const sameTypeBookingStarts =
+    mt.maxPerDay === null
+      ? []
+      : await listMeetingTypeBookingStarts(
+          db,
+          accountId,
+          mt.id,
+          { start: range.start - 2 * DAY, end: range.end + 2 * DAY },
+          excludeBookingId,
+        )
   return { calendars, busy, bookings, sameTypeBookingStarts }
 }
 
-function engineInput(
+export function engineInput(
   ctx: SchedulingContext,
   window: Interval,
   now: number,
@@ -131,16 +160,6 @@ function engineInput(
     busy: data.busy,
     bookings: data.bookings,
     sameTypeBookingStarts: data.sameTypeBookingStarts,
-  }
-}
-
-// Existing bookings carry their own buffers, which may be longer than this type's: look this far around.
-const BOOKING_BUFFER_REACH = 1440 * MINUTE
-
-function paddedRange(mt: MeetingType, range: Interval): Interval {
-  return {
-    start: range.start - mt.bufferBeforeMinutes * MINUTE - BOOKING_BUFFER_REACH,
-    end: range.end + mt.bufferAfterMinutes * MINUTE + BOOKING_BUFFER_REACH,
   }
 }
 
@@ -174,7 +193,7 @@ export async function getAvailability(
   const window = parseWindow(query)
   const ctx = await loadSchedulingContext(deps.db, accountId, query.meetingTypeId)
   const contactTimeZone = await resolveContactTimeZone(deps, accountId, ctx, query)
-  const data = await busyData(deps, accountId, ctx, paddedRange(ctx.meetingType, window))
+  const data = await busyData(deps.db, accountId, ctx, window)
   const slots = computeSlots(engineInput(ctx, window, deps.clock.now().getTime(), contactTimeZone, data))
   return {
     slots: slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })),
@@ -196,7 +215,7 @@ export async function explainAvailability(
   const ctx = await loadSchedulingContext(deps.db, accountId, query.meetingTypeId)
   const contactTimeZone = await resolveContactTimeZone(deps, accountId, ctx, query)
   const slot = { start, end: start + ctx.meetingType.durationMinutes * MINUTE }
-  const data = await busyData(deps, accountId, ctx, paddedRange(ctx.meetingType, slot))
+  const data = await busyData(deps.db, accountId, ctx, slot)
   const reasons = explainSlot(
     engineInput(ctx, slot, deps.clock.now().getTime(), contactTimeZone, data),
     start,

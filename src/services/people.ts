@@ -3,6 +3,7 @@
 import { isValidTimeZone } from '../availability/index.js'
 import type { PageRequest } from '../db/pagination.js'
 import * as repo from '../db/repositories/people.js'
+import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { ConflictError, type FieldProblem, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
@@ -151,9 +152,9 @@ export async function updateClient(
 
 /** Soft delete: the client, its contacts and meeting types disappear from the API; bookings stay on record. */
 export async function deleteClient(deps: Deps, accountId: string, id: string): Promise<void> {
-  const deleted = await deps.db
-    .transaction()
-    .execute((trx) => repo.softDeleteClient(trx, accountId, id, deps.clock.now()))
+  const deleted = await inTransaction(deps.db, (trx) =>
+    repo.softDeleteClient(trx, accountId, id, deps.clock.now()),
+  )
   if (!deleted) throw new NotFoundError('Client')
 }
 
