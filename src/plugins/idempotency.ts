@@ -44,16 +44,20 @@ function fingerprint(request: FastifyRequest): string {
     .digest('base64url')
 }
 
-type Handler<R> = (request: FastifyRequest, reply: FastifyReply, deps: Deps) => Promise<R>
-
 /**
- * Wraps a POST handler. Without an Idempotency-Key it just runs. With one, the handler runs inside a
- * transaction that first claims the key; its `deps.db` is that transaction, so the services join it.
+ * Runs a POST's work. Without an Idempotency-Key it just runs. With one, it runs inside a transaction that first
+ * claims the key; the work gets `deps` whose `db` is that transaction, so the services join it. Set the success
+ * status on `reply` before calling.
  */
-export function idempotent<R>(deps: Deps, handler: Handler<R>) {
-  return async function idempotentHandler(request: FastifyRequest, reply: FastifyReply): Promise<R> {
+export async function idempotently<R>(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: (deps: Deps) => Promise<R>,
+): Promise<R> {
+  {
     const key = request.headers['idempotency-key']
-    if (key === undefined) return handler(request, reply, deps)
+    if (key === undefined) return work(deps)
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
       throw new ValidationError([
         { pointer: '/headers/idempotency-key', message: 'must be 1–255 characters' },
@@ -103,7 +107,7 @@ export function idempotent<R>(deps: Deps, handler: Handler<R>) {
       let body: unknown
       let error: DomainError | null = null
       try {
-        const result = await handler(request, reply, { ...deps, db: trx })
+        const result = await work({ ...deps, db: trx })
         status = reply.statusCode
         body = result
       } catch (err) {

@@ -1,6 +1,7 @@
 // Routes: POST /admin/v1/accounts (admin token) and the account's API keys under /v1/api-keys.
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import * as accounts from '../../services/accounts.js'
 import { type App, bearerSecurity, IdParamsSchema, problems } from '../common.js'
 import {
@@ -59,13 +60,16 @@ export function registerApiKeyRoutes(app: App, deps: Deps): void {
         summary: 'Create an API key',
         description: 'The response holds the key; it is stored hashed and never shown again.',
         security: bearerSecurity,
+        headers: IdempotencyHeadersSchema,
         body: CreateApiKeyBodySchema,
         response: { 201: NewApiKeySchema, ...problems(400, 401, 413, 415) },
       },
     },
     async (request, reply) => {
       reply.code(201)
-      return accounts.createApiKey(deps, request.accountId, request.body.name)
+      return idempotently(deps, request, reply, (d) =>
+        accounts.createApiKey(d, request.accountId, request.body.name),
+      )
     },
   )
 

@@ -1,6 +1,7 @@
 // Routes: /v1/assistants CRUD.
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import * as people from '../../services/people.js'
 import { type App, bearerSecurity, IdParamsSchema, PageQuerySchema, pageOf, problems } from '../common.js'
 import { AssistantSchema, CreateAssistantBodySchema, UpdateAssistantBodySchema } from './schemas.js'
@@ -15,13 +16,16 @@ export function registerAssistantRoutes(app: App, deps: Deps): void {
         tags,
         summary: 'Create an assistant',
         security: bearerSecurity,
+        headers: IdempotencyHeadersSchema,
         body: CreateAssistantBodySchema,
         response: { 201: AssistantSchema, ...problems(400, 401, 413, 415) },
       },
     },
     async (request, reply) => {
       reply.code(201)
-      return people.createAssistant(deps, request.accountId, request.body)
+      return idempotently(deps, request, reply, (d) =>
+        people.createAssistant(d, request.accountId, request.body),
+      )
     },
   )
 

@@ -1,7 +1,7 @@
 // Routes: /v1/booking-links create, list, read, revoke.
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.js'
-import { IdempotencyHeadersSchema, idempotent } from '../../plugins/idempotency.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import * as links from '../../services/booking-links.js'
 import {
   type App,
@@ -74,10 +74,12 @@ export function registerBookingLinkRoutes(app: App, deps: Deps): void {
         response: { 201: NewBookingLinkSchema, ...problems(400, 401, 413, 415, 422) },
       },
     },
-    idempotent(deps, async (request, reply, d) => {
+    async (request, reply) => {
       reply.code(201)
-      return links.createBookingLink(d, request.accountId, request.body as links.CreateLinkInput)
-    }),
+      return idempotently(deps, request, reply, (d) =>
+        links.createBookingLink(d, request.accountId, request.body),
+      )
+    },
   )
 
   app.get(

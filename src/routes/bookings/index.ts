@@ -1,7 +1,7 @@
 // Routes: /v1/bookings create, read, list, reschedule, cancel, and the booking's ICS file.
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.js'
-import { IdempotencyHeadersSchema, idempotent } from '../../plugins/idempotency.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import { icsFor } from '../../services/booking-links.js'
 import * as bookings from '../../services/bookings.js'
 import { type App, bearerSecurity, IdParamsSchema, PageQuerySchema, pageOf, problems } from '../common.js'
@@ -30,11 +30,15 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
         response: { 201: BookingSchema, ...problems(400, 401, 404, 409, 413, 415, 422) },
       },
     },
-    idempotent(deps, async (request, reply, d) => {
+    async (request, reply) => {
       reply.code(201)
-      return (await bookings.createBooking(d, request.accountId, request.body as bookings.CreateBookingInput))
-        .booking
-    }),
+      return idempotently(
+        deps,
+        request,
+        reply,
+        async (d) => (await bookings.createBooking(d, request.accountId, request.body)).booking,
+      )
+    },
   )
 
   app.get(
@@ -115,10 +119,10 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
         response: { 200: BookingSchema, ...problems(400, 401, 404, 409, 413, 415, 422) },
       },
     },
-    idempotent(deps, async (request, _reply, d) => {
-      const { id } = request.params as { id: string }
-      return bookings.rescheduleBooking(d, request.accountId, id, request.body as { start: string })
-    }),
+    async (request, reply) =>
+      idempotently(deps, request, reply, (d) =>
+        bookings.rescheduleBooking(d, request.accountId, request.params.id, request.body),
+      ),
   )
 
   app.post(
@@ -135,14 +139,9 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
         response: { 200: BookingSchema, ...problems(400, 401, 404, 413, 415, 422) },
       },
     },
-    idempotent(deps, async (request, _reply, d) => {
-      const { id } = request.params as { id: string }
-      return bookings.cancelBooking(
-        d,
-        request.accountId,
-        id,
-        (request.body as { reason?: string } | undefined) ?? {},
-      )
-    }),
+    async (request, reply) =>
+      idempotently(deps, request, reply, (d) =>
+        bookings.cancelBooking(d, request.accountId, request.params.id, request.body ?? {}),
+      ),
   )
 }

@@ -1,6 +1,7 @@
 // Routes: /v1/clients CRUD and /v1/clients/{clientId}/contacts CRUD.
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import * as people from '../../services/people.js'
 import { type App, bearerSecurity, IdParamsSchema, PageQuerySchema, pageOf, problems } from '../common.js'
 import {
@@ -25,13 +26,16 @@ export function registerClientRoutes(app: App, deps: Deps): void {
         tags,
         summary: 'Create a client',
         security: bearerSecurity,
+        headers: IdempotencyHeadersSchema,
         body: CreateClientBodySchema,
         response: { 201: ClientSchema, ...problems(400, 401, 413, 415) },
       },
     },
     async (request, reply) => {
       reply.code(201)
-      return people.createClient(deps, request.accountId, request.body)
+      return idempotently(deps, request, reply, (d) =>
+        people.createClient(d, request.accountId, request.body),
+      )
     },
   )
 
@@ -117,13 +121,16 @@ function registerContactRoutes(app: App, deps: Deps): void {
         summary: 'Create a contact of a client',
         security: bearerSecurity,
         params: ClientParamsSchema,
+        headers: IdempotencyHeadersSchema,
         body: CreateContactBodySchema,
         response: { 201: ContactSchema, ...problems(400, 401, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
       reply.code(201)
-      return people.createContact(deps, request.accountId, request.params.clientId, request.body)
+      return idempotently(deps, request, reply, (d) =>
+        people.createContact(d, request.accountId, request.params.clientId, request.body),
+      )
     },
   )
 

@@ -1,6 +1,7 @@
 // Routes: /v1/meeting-types CRUD.
 import { Type } from 'typebox'
 import type { Deps } from '../../deps.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import * as meetingTypes from '../../services/meeting-types.js'
 import { type App, bearerSecurity, IdParamsSchema, PageQuerySchema, pageOf, problems } from '../common.js'
 import {
@@ -21,13 +22,16 @@ export function registerMeetingTypeRoutes(app: App, deps: Deps): void {
         summary: 'Create a meeting type',
         description: 'Unset settings take the defaults given on each field.',
         security: bearerSecurity,
+        headers: IdempotencyHeadersSchema,
         body: CreateMeetingTypeBodySchema,
         response: { 201: MeetingTypeSchema, ...problems(400, 401, 413, 415) },
       },
     },
     async (request, reply) => {
       reply.code(201)
-      return meetingTypes.createMeetingType(deps, request.accountId, request.body)
+      return idempotently(deps, request, reply, (d) =>
+        meetingTypes.createMeetingType(d, request.accountId, request.body),
+      )
     },
   )
 

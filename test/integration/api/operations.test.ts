@@ -39,6 +39,14 @@ describe('OpenAPI', () => {
         if (path.startsWith('/v1/') && !responses['401']?.content?.['application/problem+json']) {
           undocumented.push(`${where}: 401 problem`)
         }
+        const parameters = (op.parameters ?? []) as { name: string; in: string }[]
+        if (
+          path.startsWith('/v1/') &&
+          method === 'post' &&
+          !parameters.some((p) => p.in === 'header' && p.name === 'idempotency-key')
+        ) {
+          undocumented.push(`${where}: Idempotency-Key header`)
+        }
         walk(op, (node, at) => {
           const props = (node as { properties?: Record<string, { description?: string; $ref?: string }> })
             .properties

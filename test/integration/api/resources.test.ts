@@ -217,6 +217,37 @@ describe('meeting types', () => {
   })
 })
 
+describe('Idempotency-Key on creation', () => {
+  it('a retried create makes one assistant, one client and one contact', async () => {
+    const fresh = await t.createAccount()
+    const send = (url: string, body: unknown, key: string) =>
+      t.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${fresh.apiKey}`, 'idempotency-key': key },
+        payload: body as object,
+      })
+    const body = assistantBody()
+    const [a1, a2] = [await send('/v1/assistants', body, 'a'), await send('/v1/assistants', body, 'a')]
+    expect(a1.statusCode).toBe(201)
+    expect(a2.statusCode).toBe(201)
+    expect(a2.json()).toEqual(a1.json())
+    const c = clientBody(a1.json().id)
+    expect((await send('/v1/clients', c, 'c')).json()).toEqual((await send('/v1/clients', c, 'c')).json())
+    const clientId = (await fresh.get('/v1/clients')).body.data[0].id
+    const contact = contactBody()
+    await send(`/v1/clients/${clientId}/contacts`, contact, 'k')
+    expect((await send(`/v1/clients/${clientId}/contacts`, contact, 'k')).statusCode).toBe(201)
+    expect((await fresh.get('/v1/assistants')).body.data).toHaveLength(1)
+    expect((await fresh.get('/v1/clients')).body.data).toHaveLength(1)
+    expect((await fresh.get(`/v1/clients/${clientId}/contacts`)).body.data).toHaveLength(1)
+    // A validation failure is an answer as well, replayed as such.
+    const bad = { ...assistantBody(), timeZone: 'Nowhere/City' }
+    expect((await send('/v1/assistants', bad, 'bad')).statusCode).toBe(400)
+    expect((await send('/v1/assistants', bad, 'bad')).headers['idempotent-replayed']).toBe('true')
+  })
+})
+
 describe('pagination', () => {
   it('walks a list with cursors, each item once, in creation order', async () => {
     const fresh = await t.createAccount()
