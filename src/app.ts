@@ -21,6 +21,7 @@ import { type App, SHARED_SCHEMAS } from './routes/common.js'
 import { registerConnectionRoutes, registerOAuthCallbackRoutes } from './routes/connections/index.js'
 import { registerHealthRoutes } from './routes/health/index.js'
 import { registerMeetingTypeRoutes } from './routes/meeting-types/index.js'
+import { registerPageRoutes } from './routes/pages/index.js'
 import {
   DEFAULT_PUBLIC_RATE_LIMITS,
   type PublicRateLimits,
@@ -106,6 +107,7 @@ export async function buildApp(
   await app.register(async (pub: App) => {
     await registerPublicRoutes(pub, deps, overrides.publicRateLimits ?? DEFAULT_PUBLIC_RATE_LIMITS)
   })
+  registerPageRoutes(app, deps)
 
   await app.ready()
   return app
