@@ -164,8 +164,12 @@ export const BOOKING_JS = String.raw`(function () {
       var from = weekStart(week, z)
       var to = weekStart(week + 1, z)
       label.textContent = t('weekOf', { date: fmt(from, z, { day: 'numeric', month: 'long', year: 'numeric' }) })
+      var focused = document.activeElement
       prev.disabled = week <= 0
       next.disabled = to >= now + data.horizonDays * DAY
+      // A week button that just became disabled would drop the keyboard focus to the page: hand it over.
+      if (focused === prev && prev.disabled) next.focus()
+      if (focused === next && next.disabled) prev.focus()
       slotsEl.setAttribute('aria-busy', 'true')
       slotsEl.replaceChildren(el('p', 'loading', S.loading))
       var mine = ++seq

@@ -100,10 +100,13 @@ describe('GET /b/{token}', () => {
     await firstSlot(page).waitFor()
     expect(plain(await page.locator('.day h4').first().textContent())).toBe('Monday, June 8')
     expect(await page.locator('#prev-week').isDisabled()).toBe(false)
-    await page.getByRole('button', { name: /Previous week/ }).click()
+    // By keyboard: the Previous button disables itself on the first week and hands the focus on.
+    await page.getByRole('button', { name: /Previous week/ }).focus()
+    await page.keyboard.press('Enter')
     await expect
       .poll(async () => plain(await page.locator('#week-label').textContent()))
       .toBe('Week of June 1, 2026')
+    expect(await activeId(page)).toBe('next-week')
   })
 
   it('says the slot was taken and refreshes the list when someone else booked it meanwhile', async () => {

@@ -53,7 +53,7 @@ export function registerPageRoutes(app: App, deps: Deps): void {
   app.get('/b/:token', hidden, async (request, reply) => {
     const lang = languageOf(request)
     const { token } = request.params as { token: string }
-    const path = `/b/${token}`
+    const path = `/b/${encodeURIComponent(token)}`
     if (!TOKEN.test(token)) return sendPage(reply, 404, errorPage(lang, 'link_not_found', path))
     try {
       const link = await publicLink(deps, token)
@@ -67,7 +67,7 @@ export function registerPageRoutes(app: App, deps: Deps): void {
   app.get('/m/:token', hidden, async (request, reply) => {
     const lang = languageOf(request)
     const { token } = request.params as { token: string }
-    const path = `/m/${token}`
+    const path = `/m/${encodeURIComponent(token)}`
     if (!TOKEN.test(token)) return sendPage(reply, 404, errorPage(lang, 'manage_not_found', path))
     try {
       const booking = await publicManage(deps, token)
