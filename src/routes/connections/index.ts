@@ -2,6 +2,7 @@
 import { Type } from 'typebox'
 import type { Owner } from '../../db/repositories/calendars.js'
 import type { Deps } from '../../deps.js'
+import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import * as connections from '../../services/connections.js'
 import type { ProviderName } from '../../sync/provider.js'
 import { type App, bearerSecurity, IdParamsSchema, problems } from '../common.js'
@@ -31,6 +32,7 @@ export function registerConnectionRoutes(app: App, deps: Deps): void {
             'primary calendar as busy and destination, and imports its busy time.',
           security: bearerSecurity,
           params: IdParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: StartConnectionBodySchema,
           response: { 201: AuthorizationSchema, ...problems(400, 401, 404, 409, 413, 415) },
         },
@@ -38,7 +40,9 @@ export function registerConnectionRoutes(app: App, deps: Deps): void {
       async (request, reply) => {
         const owner: Owner = { type: ownerType, id: request.params.id }
         reply.code(201)
-        return connections.startConnection(deps, request.accountId, owner, request.body.provider)
+        return idempotently(deps, request, reply, (d) =>
+          connections.startConnection(d, request.accountId, owner, request.body.provider),
+        )
       },
     )
 
@@ -115,6 +119,18 @@ export function registerConnectionRoutes(app: App, deps: Deps): void {
           'the owner must connect again.',
         security: bearerSecurity,
         params: IdParamsSchema,
+        // Not replayed through the idempotency store: that would hold a transaction across provider calls, and a
+        // sync is idempotent by nature (a repeat fetches what changed since, usually nothing).
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 255,
+              description:
+                'Accepted like on every POST; a sync is safe to repeat, so a repeat simply syncs again.',
+            }),
+          ),
+        }),
         response: { 200: ConnectionSchema, ...problems(400, 401, 404, 409) },
       },
     },
