@@ -2,10 +2,10 @@
 import helmet from '@fastify/helmet'
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { type Clock, systemClock } from './clock.js'
+import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { connectDatabase, type Database } from './db/connect.js'
-import type { Deps } from './deps.js'
+import { createDeps, type Deps } from './deps.js'
 import { adminAuth, apiKeyAuth } from './plugins/auth.js'
 import { genReqId, loggerOptions } from './plugins/logging.js'
 import { createMetricsRegistry, registerMetrics } from './plugins/metrics.js'
@@ -27,9 +27,7 @@ import {
   type PublicRateLimits,
   registerPublicRoutes,
 } from './routes/public/index.js'
-import { resolveEncryptionKey } from './sync/crypto.js'
 import type { Providers } from './sync/provider.js'
-import { createProviders } from './sync/providers.js'
 
 export interface AppOverrides {
   /** A database the caller owns (tests); otherwise buildApp connects one and closes it with the app. */
@@ -42,6 +40,13 @@ export interface AppOverrides {
   hooks?: Partial<Deps['hooks']>
   /** Limits of the public booking API (tests lower them). */
   publicRateLimits?: PublicRateLimits
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's dependencies; the server hands them to the worker running in the same process. */
+    deps: Deps
+  }
 }
 
 export const BODY_LIMIT_BYTES = 1_048_576
@@ -64,16 +69,8 @@ export async function buildApp(
   const database = overrides.database ?? (await connectDatabase(config))
   if (!overrides.database || overrides.ownsDatabase) app.addHook('onClose', () => database.close())
 
-  const deps: Deps = {
-    config,
-    database,
-    db: database.db,
-    clock: overrides.clock ?? systemClock,
-    log: app.log,
-    providers: overrides.providers ?? createProviders(config),
-    encryptionKey: lazyEncryptionKey(config, (message) => app.log.warn(message)),
-    hooks: { onReauthRequired: () => {}, ...overrides.hooks },
-  }
+  const deps = createDeps(config, database, app.log, overrides)
+  app.decorate('deps', deps)
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
   registerProblemHandling(app)
@@ -111,13 +108,4 @@ export async function buildApp(
 
   await app.ready()
   return app
-}
-
-/** The token key, resolved on first use: an app that never connects a calendar needs none (and writes no file). */
-function lazyEncryptionKey(config: Readonly<Config>, warn: (message: string) => void): () => Buffer {
-  let key: Buffer | null = null
-  return () => {
-    key ??= resolveEncryptionKey(config, warn)
-    return key
-  }
 }

@@ -14,6 +14,8 @@ export interface Config {
   encryptionKey: Buffer | null
   logLevel: LogLevel
   role: Role
+  /** Seconds after which a job whose worker died is handed to another worker. */
+  jobTimeoutSeconds: number
   google: {
     clientId: string | null
     clientSecret: string | null
@@ -160,6 +162,12 @@ export const VARIABLES: readonly VariableSpec[] = [
     parse: oneOf(ROLES),
   },
   {
+    name: 'WORKER_JOB_TIMEOUT_SECONDS',
+    description: 'Seconds after which a background job whose worker died is retried by another worker.',
+    default: '60',
+    parse: integerIn(1, 3600),
+  },
+  {
     name: 'GOOGLE_CLIENT_ID',
     description: 'OAuth client id of your Google Cloud app. Unset: the built-in Google sandbox is used.',
     parse: nonEmpty,
@@ -266,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     encryptionKey: v('ENCRYPTION_KEY'),
     logLevel: v('LOG_LEVEL'),
     role: v('ROLE'),
+    jobTimeoutSeconds: v('WORKER_JOB_TIMEOUT_SECONDS'),
     google: {
       clientId: v('GOOGLE_CLIENT_ID'),
       clientSecret: v('GOOGLE_CLIENT_SECRET'),
@@ -283,10 +292,14 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
   return Object.freeze(config)
 }
 
-/** A configuration for tests: embedded defaults with the given overrides. */
+/** A configuration for tests: embedded defaults, a random admin token and encryption key, and the given overrides. */
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
   return Object.freeze({
-    ...loadConfig({ LOG_LEVEL: 'silent', ADMIN_TOKEN: randomBytes(24).toString('hex') }),
+    ...loadConfig({
+      LOG_LEVEL: 'silent',
+      ADMIN_TOKEN: randomBytes(24).toString('hex'),
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    }),
     ...overrides,
   })
 }

@@ -1,10 +1,14 @@
 // Process entry: loadConfig → database → migrate → bootstrap → buildApp → listen; graceful shutdown on signals.
 import { existsSync } from 'node:fs'
+import pino from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
+import { createDeps } from './deps.js'
+import { loggerOptions } from './plugins/logging.js'
 import { type Bootstrap, bootstrap } from './services/accounts.js'
+import { startWorker } from './worker.js'
 
 function printBootstrap(boot: Bootstrap, baseUrl: string): void {
   if (!boot.adminToken && !boot.firstAccount) return
@@ -40,31 +44,41 @@ async function main(): Promise<void> {
   const database = await connectDatabase(config)
   await migrateToLatest(database.db)
   const boot = await bootstrap({ db: database.db, config })
-  const app = await buildApp(config, { database, ownsDatabase: true })
+  const serveApi = config.role !== 'worker'
+  const app = serveApi ? await buildApp(config, { database }) : null
+  const log = app?.log ?? pino(loggerOptions(config.logLevel))
+  const worker =
+    config.role === 'api'
+      ? null
+      : await startWorker(app?.deps ?? createDeps(config, database, log), {
+          jobTimeoutSeconds: config.jobTimeoutSeconds,
+        })
 
   let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+    log.info({ signal }, 'shutting down: finishing in-flight requests and jobs')
     const force = setTimeout(() => {
-      app.log.error('shutdown took longer than 25 s; exiting')
+      log.error('shutdown took longer than 25 s; exiting')
       process.exit(1)
     }, 25_000)
     force.unref()
     try {
-      await app.close()
+      await app?.close()
+      await worker?.stop()
+      await database.close()
       process.exit(0)
     } catch (err) {
-      app.log.error({ err }, 'error during shutdown')
+      log.error({ err }, 'error during shutdown')
       process.exit(1)
     }
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
 
-  await app.listen({ port: config.port, host: config.host })
-  app.log.info(
+  if (app) await app.listen({ port: config.port, host: config.host })
+  log.info(
     { database: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgres', role: config.role },
     'officehours ready',
   )

@@ -179,6 +179,8 @@ export interface BookingsTable {
   cancelled_at: Date | null
   sequence: ColumnType<number, number | undefined, number>
   manage_token_hash: string | null
+  /** The manage token, AES-256-GCM under the encryption key; null when no key was available. */
+  manage_token_enc: string | null
   created_at: CreatedAt
   updated_at: UpdatedAt
 }

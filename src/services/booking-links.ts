@@ -178,10 +178,10 @@ export async function bookThroughLink(deps: Deps, token: string, input: PublicBo
           : { contact: { name: input.name, email: input.email, timeZone: input.timeZone ?? null } }),
         notes: input.notes ?? null,
       },
-      { source: 'link', bookingLinkId: link.id, withManageToken: true },
+      { source: 'link', bookingLinkId: link.id },
     )
   })
-  const manageToken = created.manageToken!
+  const manageToken = created.manageToken
   return {
     booking: await publicBooking(deps, accountId, created.booking),
     manageToken,

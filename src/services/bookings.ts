@@ -19,6 +19,7 @@ import type { Deps } from '../deps.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { newId } from '../ids.js'
 import { generateToken, hashToken } from '../secrets.js'
+import { decryptSecret, EncryptionKeyMissingError, encryptSecret } from '../sync/crypto.js'
 import { busyData, engineInput, loadSchedulingContext, type SchedulingContext } from './availability.js'
 
 const MINUTE = 60_000
@@ -40,13 +41,32 @@ export interface CreateBookingInput {
 export interface CreateOptions {
   source: 'api' | 'link'
   bookingLinkId?: string | null
-  /** Issue a manage token (bookings made through a link get one). */
-  withManageToken?: boolean
 }
 
 export interface CreatedBooking {
   booking: repo.Booking
-  manageToken: string | null
+  /** Every booking gets one: the contact's way to reschedule or cancel (shown in links and calendar events). */
+  manageToken: string
+}
+
+/** The manage token sealed for storage; null when no encryption key is configured (the link is then not shown). */
+function sealManageToken(deps: Deps, token: string): string | null {
+  try {
+    return encryptSecret(deps.encryptionKey(), token)
+  } catch (err) {
+    if (err instanceof EncryptionKeyMissingError) return null
+    throw err
+  }
+}
+
+/** `{PUBLIC_BASE_URL}/m/{token}` of a booking, when its token could be stored. */
+export function bookingManageUrl(deps: Deps, booking: repo.Booking): string | null {
+  if (!booking.manageTokenEnc) return null
+  try {
+    return `${deps.config.publicBaseUrl}/m/${decryptSecret(deps.encryptionKey(), booking.manageTokenEnc)}`
+  } catch {
+    return null
+  }
 }
 
 function slotUnavailable(reasons: Reason[]): ConflictError {
@@ -168,7 +188,7 @@ export async function createBooking(
 
     const now = deps.clock.now()
     const mt = ctx.meetingType
-    const manageToken = options.withManageToken ? generateToken('manage') : null
+    const manageToken = generateToken('manage')
     const needsAssistant = mt.hosts !== 'client'
     let booking: repo.Booking
     try {
@@ -189,7 +209,8 @@ export async function createBooking(
           needsAssistant,
           source: options.source,
           notes: input.notes ?? null,
-          manageTokenHash: manageToken ? hashToken(manageToken) : null,
+          manageTokenHash: hashToken(manageToken),
+          manageTokenEnc: sealManageToken(deps, manageToken),
         },
         now,
       )

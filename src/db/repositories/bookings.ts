@@ -31,6 +31,8 @@ export interface Booking {
   needsAssistant: boolean
   bufferBeforeMinutes: number
   bufferAfterMinutes: number
+  /** The manage token, encrypted; decrypt with the encryption key to show the manage link. */
+  manageTokenEnc: string | null
   createdAt: Date
   updatedAt: Date
   sync: BookingSyncState[]
@@ -57,6 +59,7 @@ function rowToBooking(row: BookingRow, sync: BookingSyncState[]): Booking {
     needsAssistant: row.needs_assistant,
     bufferBeforeMinutes: row.buffer_before_minutes,
     bufferAfterMinutes: row.buffer_after_minutes,
+    manageTokenEnc: row.manage_token_enc,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sync,
@@ -107,6 +110,7 @@ export interface NewBooking {
   source: BookingSource
   notes: string | null
   manageTokenHash: string | null
+  manageTokenEnc: string | null
 }
 
 export async function insertBooking(
@@ -134,6 +138,7 @@ export async function insertBooking(
       source: b.source,
       notes: b.notes,
       manage_token_hash: b.manageTokenHash,
+      manage_token_enc: b.manageTokenEnc,
       created_at: at,
       updated_at: at,
     })
@@ -359,7 +364,11 @@ export async function queueBookingSync(
   }
 }
 
-export type OutboxEventType = 'booking.created' | 'booking.rescheduled' | 'booking.cancelled'
+export type OutboxEventType =
+  | 'booking.created'
+  | 'booking.rescheduled'
+  | 'booking.cancelled'
+  | 'booking.sync_failed'
 
 export async function insertOutboxEvent(
   trx: Transaction<DB>,
@@ -379,4 +388,129 @@ export async function insertOutboxEvent(
       created_at: at,
     })
     .execute()
+}
+
+/** Outbox rows not yet handed to the queue, locked so that one dispatcher takes each (others skip them). */
+export async function claimUndispatchedOutbox(trx: Transaction<DB>, limit: number) {
+  return trx
+    .selectFrom('outbox_events')
+    .select(['id', 'account_id', 'type', 'booking_id'])
+    .where('dispatched_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+}
+
+export async function markOutboxDispatched(trx: Transaction<DB>, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return
+  await trx.updateTable('outbox_events').set({ dispatched_at: at }).where('id', 'in', ids).execute()
+}
+
+/** Pending calendar writes of a booking (one per destination connection). */
+export async function listPendingSyncStates(
+  db: Kysely<DB>,
+  accountId: string,
+  bookingId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('booking_sync_states')
+    .select('connection_id')
+    .where('account_id', '=', accountId)
+    .where('booking_id', '=', bookingId)
+    .where('state', '=', 'pending')
+    .execute()
+  return rows.map((r) => r.connection_id)
+}
+
+/** Counts one more write attempt of a booking's event on a connection; returns the attempts before it. */
+export async function startSyncAttempt(
+  db: Kysely<DB>,
+  accountId: string,
+  bookingId: string,
+  connectionId: string,
+): Promise<number | null> {
+  const row = await db
+    .updateTable('booking_sync_states')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('account_id', '=', accountId)
+    .where('booking_id', '=', bookingId)
+    .where('connection_id', '=', connectionId)
+    .where('state', '=', 'pending')
+    .returning('attempts')
+    .executeTakeFirst()
+  return row ? row.attempts - 1 : null
+}
+
+/**
+ * Records the outcome of a write, unless the booking changed meanwhile (its sequence moved on): then the state
+ * stays `pending` for the job that the change queued, which writes the newer version.
+ */
+export async function finishSyncAttempt(
+  db: Kysely<DB>,
+  accountId: string,
+  bookingId: string,
+  connectionId: string,
+  writtenSequence: number,
+  change: {
+    state: 'pending' | 'synced' | 'failed'
+    providerEventId?: string | null
+    etag?: string | null
+    lastError: string | null
+    resetAttempts?: boolean
+  },
+  at: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('booking_sync_states')
+    .set({
+      state: change.state,
+      ...(change.providerEventId !== undefined ? { provider_event_id: change.providerEventId } : {}),
+      ...(change.etag !== undefined ? { etag: change.etag } : {}),
+      ...(change.resetAttempts ? { attempts: 0 } : {}),
+      last_error: change.lastError,
+      updated_at: at,
+    })
+    .where('account_id', '=', accountId)
+    .where('booking_id', '=', bookingId)
+    .where('connection_id', '=', connectionId)
+    .where((eb) =>
+      eb(
+        eb
+          .selectFrom('bookings')
+          .select('sequence')
+          .where('id', '=', bookingId)
+          .where('account_id', '=', accountId),
+        '=',
+        writtenSequence,
+      ),
+    )
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+export async function findSyncState(
+  db: Kysely<DB>,
+  accountId: string,
+  bookingId: string,
+  connectionId: string,
+): Promise<(BookingSyncState & { attempts: number }) | null> {
+  const r = await db
+    .selectFrom('booking_sync_states')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('booking_id', '=', bookingId)
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirst()
+  if (!r) return null
+  return {
+    connectionId: r.connection_id,
+    calendarId: r.calendar_id,
+    state: r.state,
+    providerEventId: r.provider_event_id,
+    lastError: r.last_error,
+    updatedAt: r.updated_at,
+    attempts: r.attempts,
+  }
 }

@@ -1,5 +1,6 @@
 // Routes: /v1/bookings create, read, list, reschedule, cancel, and the booking's ICS file.
 import { Type } from 'typebox'
+import type { Booking } from '../../db/repositories/bookings.js'
 import type { Deps } from '../../deps.js'
 import { IdempotencyHeadersSchema, idempotently } from '../../plugins/idempotency.js'
 import { icsFor } from '../../services/booking-links.js'
@@ -14,6 +15,10 @@ import {
 } from './schemas.js'
 
 const tags = ['bookings']
+
+function view(deps: Deps, booking: Booking) {
+  return { ...booking, manageUrl: bookings.bookingManageUrl(deps, booking) }
+}
 
 export function registerBookingRoutes(app: App, deps: Deps): void {
   app.post(
@@ -32,11 +37,8 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
     },
     async (request, reply) => {
       reply.code(201)
-      return idempotently(
-        deps,
-        request,
-        reply,
-        async (d) => (await bookings.createBooking(d, request.accountId, request.body)).booking,
+      return idempotently(deps, request, reply, async (d) =>
+        view(d, (await bookings.createBooking(d, request.accountId, request.body)).booking),
       )
     },
   )
@@ -57,12 +59,13 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
     },
     async (request) => {
       const { cursor, limit, from, to, ...filter } = request.query
-      return bookings.listBookings(
+      const page = await bookings.listBookings(
         deps,
         request.accountId,
         { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
         { cursor, limit },
       )
+      return { data: page.data.map((b) => view(deps, b)), nextCursor: page.nextCursor }
     },
   )
 
@@ -77,7 +80,7 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
         response: { 200: BookingSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => bookings.getBooking(deps, request.accountId, request.params.id),
+    async (request) => view(deps, await bookings.getBooking(deps, request.accountId, request.params.id)),
   )
 
   app.get(
@@ -120,8 +123,8 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
       },
     },
     async (request, reply) =>
-      idempotently(deps, request, reply, (d) =>
-        bookings.rescheduleBooking(d, request.accountId, request.params.id, request.body),
+      idempotently(deps, request, reply, async (d) =>
+        view(d, await bookings.rescheduleBooking(d, request.accountId, request.params.id, request.body)),
       ),
   )
 
@@ -140,8 +143,8 @@ export function registerBookingRoutes(app: App, deps: Deps): void {
       },
     },
     async (request, reply) =>
-      idempotently(deps, request, reply, (d) =>
-        bookings.cancelBooking(d, request.accountId, request.params.id, request.body ?? {}),
+      idempotently(deps, request, reply, async (d) =>
+        view(d, await bookings.cancelBooking(d, request.accountId, request.params.id, request.body ?? {})),
       ),
   )
 }

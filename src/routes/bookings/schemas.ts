@@ -45,6 +45,10 @@ export const BookingSchema = Type.Object(
     cancelReason: Type.Union([Type.String(), Type.Null()], { description: 'Why it was cancelled.' }),
     cancelledAt: NullableInstantOutSchema('When it was cancelled.'),
     sequence: Type.Integer({ description: 'Rises on every change (the ICS SEQUENCE).' }),
+    manageUrl: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The page where the contact reschedules or cancels (also in the calendar event); null without an encryption key.',
+    }),
     sync: Type.Array(SyncStateSchema, {
       description: 'Per calendar connection: is the event written there.',
     }),

@@ -58,6 +58,19 @@ describe('a booking’s life', () => {
       sequence: 0,
       sync: [],
     })
+    // Every booking has a manage page, shown to the API; the token is stored hashed and encrypted, never plain.
+    expect(booking.manageUrl).toMatch(/^http:\/\/localhost:3000\/m\/oh_manage_/)
+    expect(created.text).not.toContain('manageToken')
+    const manageToken = booking.manageUrl.split('/m/')[1]
+    const stored = await t.database.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('id', '=', booking.id)
+      .executeTakeFirstOrThrow()
+    expect(JSON.stringify(stored)).not.toContain(manageToken)
+    const managed = await t.app.inject({ method: 'GET', url: `/public/v1/manage/${manageToken}` })
+    expect(managed.json()).toMatchObject({ id: booking.id, status: 'confirmed' })
+
     const contacts = (await s.account.get(`/v1/clients/${s.clientId}/contacts`)).body.data
     expect(contacts.find((c: { email: string }) => c.email === 'ana@partner.example')).toMatchObject({
       id: booking.contactId,

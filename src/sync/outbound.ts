@@ -1,0 +1,188 @@
+// Outbound sync (SPEC 2.2): bookings written to calendars. The dispatcher turns committed outbox rows into queue
+// jobs inside one transaction; a job writes one booking's event to one connection's destination calendar,
+// exactly once (Google: an event id derived from the booking; Microsoft: transactionId), retrying with
+// exponential backoff that honours Retry-After, and marks the booking's sync state `failed` when it gives up.
+import type PgBoss from 'pg-boss'
+import * as bookings from '../db/repositories/bookings.js'
+import { findConnection } from '../db/repositories/connections.js'
+import { findMeetingType } from '../db/repositories/meeting-types.js'
+import { findClient, findContact } from '../db/repositories/people.js'
+import { inTransaction } from '../db/transaction.js'
+import type { Deps } from '../deps.js'
+import { newId } from '../ids.js'
+import { QUEUES, transactionExecutor } from '../jobs/queue.js'
+import { bookingManageUrl } from '../services/bookings.js'
+import { ReauthRequiredError, withSession } from '../services/connections.js'
+import { type EventDraft, ProviderError } from './provider.js'
+
+export interface CalendarWriteJob {
+  accountId: string
+  bookingId: string
+  connectionId: string
+}
+
+/** Attempts per write before the booking's sync state becomes `failed` (about 40 minutes of backoff in all). */
+export const MAX_WRITE_ATTEMPTS = 8
+const BASE_BACKOFF_SECONDS = 5
+const MAX_BACKOFF_SECONDS = 15 * 60
+
+/** Exponential backoff with jitter, never sooner than the provider's Retry-After. */
+export function retryDelaySeconds(attempt: number, retryAfterSeconds: number | undefined): number {
+  const exponential = Math.min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** attempt)
+  const jittered = exponential * (0.75 + Math.random() * 0.5)
+  return Math.ceil(Math.max(jittered, retryAfterSeconds ?? 0))
+}
+
+function jobOptions(job: CalendarWriteJob): PgBoss.SendOptions {
+  return { singletonKey: `${job.bookingId}:${job.connectionId}` }
+}
+
+/** Hands committed booking changes to the queue; returns how many outbox rows it took. */
+export async function dispatchOutbox(deps: Deps, boss: PgBoss, limit = 100): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const rows = await bookings.claimUndispatchedOutbox(trx, limit)
+    const db = transactionExecutor(trx)
+    for (const row of rows) {
+      if (!row.booking_id || !row.type.startsWith('booking.') || row.type === 'booking.sync_failed') continue
+      for (const connectionId of await bookings.listPendingSyncStates(trx, row.account_id, row.booking_id)) {
+        const job: CalendarWriteJob = { accountId: row.account_id, bookingId: row.booking_id, connectionId }
+        await boss.send(QUEUES.calendarWrite, job, { ...jobOptions(job), db })
+      }
+    }
+    await bookings.markOutboxDispatched(
+      trx,
+      rows.map((r) => r.id),
+      deps.clock.now(),
+    )
+    return rows.length
+  })
+}
+
+async function eventDraft(deps: Deps, accountId: string, booking: bookings.Booking): Promise<EventDraft> {
+  const meetingType = await findMeetingType(deps.db, accountId, booking.meetingTypeId)
+  const client = await findClient(deps.db, accountId, booking.clientId)
+  const contact = await findContact(deps.db, accountId, booking.clientId, booking.contactId)
+  const manageUrl = bookingManageUrl(deps, booking)
+  const description = [booking.notes, manageUrl ? `Reschedule or cancel: ${manageUrl}` : null]
+    .filter(Boolean)
+    .join('\n\n')
+  return {
+    title: `${meetingType?.name ?? 'Meeting'} with ${contact?.name ?? 'a contact'}`,
+    ...(description ? { description } : {}),
+    start: booking.start,
+    end: booking.end,
+    timeZone: client?.timeZone ?? 'UTC',
+    attendees: contact ? [{ email: contact.email, name: contact.name }] : [],
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ProviderError) return `${err.reason}: ${err.message}`
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** Writes the current version of one booking to one calendar; safe to run twice (after a crash, or a burst). */
+export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarWriteJob): Promise<void> {
+  const { accountId, bookingId, connectionId } = job
+  const booking = await bookings.findBooking(deps.db, accountId, bookingId)
+  const state = booking && (await bookings.findSyncState(deps.db, accountId, bookingId, connectionId))
+  if (!booking || !state || state.state !== 'pending') return
+  const previousAttempts = await bookings.startSyncAttempt(deps.db, accountId, bookingId, connectionId)
+  if (previousAttempts === null) return
+  const finish = (change: Parameters<typeof bookings.finishSyncAttempt>[5]) =>
+    bookings.finishSyncAttempt(
+      deps.db,
+      accountId,
+      bookingId,
+      connectionId,
+      booking.sequence,
+      change,
+      deps.clock.now(),
+    )
+
+  const connection = await findConnection(deps.db, accountId, connectionId)
+  if (!connection) {
+    await fail(deps, booking, connectionId, finish, 'the calendar connection was removed')
+    return
+  }
+  try {
+    const draft = await eventDraft(deps, accountId, booking)
+    const written = await withSession(deps, accountId, connection, async (session) => {
+      if (booking.status === 'confirmed') {
+        return state.providerEventId
+          ? session.updateEvent(state.calendarId, state.providerEventId, draft)
+          : session.insertEvent(state.calendarId, booking.id, draft)
+      }
+      let eventId = state.providerEventId
+      // A worker that died between the provider's insert and our record left an event behind; the same
+      // idempotent insert finds it. Never attempted before: nothing can be there.
+      if (!eventId && previousAttempts > 0)
+        eventId = (await session.insertEvent(state.calendarId, booking.id, draft)).providerEventId
+      if (eventId) await session.deleteEvent(state.calendarId, eventId)
+      return null
+    })
+    await finish({
+      state: 'synced',
+      providerEventId: written ? written.providerEventId : state.providerEventId,
+      etag: written?.etag ?? null,
+      lastError: null,
+      resetAttempts: true,
+    })
+  } catch (err) {
+    const retryable =
+      !(err instanceof ReauthRequiredError) &&
+      (!(err instanceof ProviderError) ||
+        err.reason === 'rate_limited' ||
+        err.reason === 'unavailable' ||
+        (err.reason === 'auth' && !err.details.invalidGrant))
+    const attempts = previousAttempts + 1
+    deps.log.warn(
+      { bookingId, connectionId, attempts, retryable, error: describe(err) },
+      'calendar write failed',
+    )
+    if (!retryable || attempts >= MAX_WRITE_ATTEMPTS) {
+      await fail(deps, booking, connectionId, finish, describe(err))
+      return
+    }
+    await finish({ state: 'pending', lastError: describe(err) })
+    const retryAfter = err instanceof ProviderError ? err.details.retryAfterSeconds : undefined
+    await boss.send(QUEUES.calendarWrite, job, {
+      ...jobOptions(job),
+      startAfter: retryDelaySeconds(previousAttempts, retryAfter),
+    })
+  }
+}
+
+async function fail(
+  deps: Deps,
+  booking: bookings.Booking,
+  connectionId: string,
+  finish: (change: Parameters<typeof bookings.finishSyncAttempt>[5]) => Promise<boolean>,
+  error: string,
+): Promise<void> {
+  if (!(await finish({ state: 'failed', lastError: error }))) return
+  const accountId = await accountOf(deps, booking)
+  await inTransaction(deps.db, (trx) =>
+    bookings.insertOutboxEvent(
+      trx,
+      accountId,
+      {
+        id: newId(),
+        type: 'booking.sync_failed',
+        bookingId: booking.id,
+        source: booking.source,
+        payload: { bookingId: booking.id, connectionId, error },
+      },
+      deps.clock.now(),
+    ),
+  )
+}
+
+async function accountOf(deps: Deps, booking: bookings.Booking): Promise<string> {
+  const row = await deps.db
+    .selectFrom('bookings')
+    .select('account_id')
+    .where('id', '=', booking.id)
+    .executeTakeFirstOrThrow()
+  return row.account_id
+}

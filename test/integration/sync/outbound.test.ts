@@ -1,0 +1,213 @@
+// Bookings to calendars (SPEC 2.2), both providers through the emulators: created, moved and cancelled bookings
+// appear, move and disappear exactly once; throttling is retried honouring Retry-After; exhausted retries fail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FaultRule } from '../../../src/sandbox/shared/faults.js'
+import { MAX_WRITE_ATTEMPTS, retryDelaySeconds } from '../../../src/sync/outbound.js'
+import type { ProviderName } from '../../../src/sync/provider.js'
+import { startWorker, type Worker } from '../../../src/worker.js'
+import type { AccountClient, TestApp } from '../../helpers/app.js'
+import { contactBody, meetingTypeBody } from '../../helpers/factories.js'
+import {
+  connectThroughOAuth,
+  createPeople,
+  createTestApp,
+  type Emulators,
+  GOOGLE_USER,
+  type People,
+  startEmulators,
+  tunedProviders,
+} from './harness.js'
+
+interface CalendarEvent {
+  id: string
+  start: string
+  title: string
+  description: string
+  attendees: string[]
+}
+
+/** What the owner sees in the emulated calendar: live events written by officehours. */
+function calendarEvents(em: Emulators, provider: ProviderName): CalendarEvent[] {
+  if (provider === 'google') {
+    return em.google.owner
+      .listEvents(GOOGLE_USER)
+      .filter((e) => e.status !== 'cancelled' && String(e.summary ?? '').includes(' with '))
+      .map((e) => ({
+        id: String(e.id),
+        start: new Date(String((e.start as { dateTime: string }).dateTime)).toISOString(),
+        title: String(e.summary),
+        description: String(e.description ?? ''),
+        attendees: ((e.attendees as { email: string }[] | undefined) ?? []).map((a) => a.email),
+      }))
+  }
+  return em.microsoft
+    .listInstances({ from: '2026-05-01T00:00:00Z', to: '2026-08-01T00:00:00Z' })
+    .filter((e) => !e.isCancelled && String(e.subject ?? '').includes(' with '))
+    .map((e) => ({
+      id: String(e.id),
+      start: new Date(
+        `${String((e.start as { dateTime: string }).dateTime).replace(/Z?$/, 'Z')}`,
+      ).toISOString(),
+      title: String(e.subject),
+      description: String((e.body as { content?: string } | undefined)?.content ?? ''),
+      attendees: ((e.attendees as { emailAddress: { address: string } }[] | undefined) ?? []).map(
+        (a) => a.emailAddress.address,
+      ),
+    }))
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe.each<ProviderName>(['google', 'microsoft'])('bookings written to %s', (provider) => {
+  let em: Emulators
+  let t: TestApp
+  let account: AccountClient
+  let people: People
+  let worker: Worker
+  let meetingTypeId: string
+  let contactId: string
+
+  beforeAll(async () => {
+    em = await startEmulators()
+    t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
+    account = await t.createAccount()
+    people = await createPeople(account)
+    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
+    expect(connected.callbackStatus).toBe(200)
+    meetingTypeId = (
+      await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
+    ).body.id
+    contactId = (
+      await account.post(
+        `/v1/clients/${people.clientId}/contacts`,
+        contactBody({ name: 'Ana Souza', email: 'ana@partner.example' }),
+      )
+    ).body.id
+    worker = await startWorker(t.app.deps, { jobTimeoutSeconds: 5, dispatchIntervalMs: 50 })
+  })
+  afterAll(async () => {
+    await worker?.stop()
+    await t?.close()
+    await em?.close()
+  })
+
+  const syncOf = async (id: string) => (await account.get(`/v1/bookings/${id}`)).body.sync[0]
+
+  it('creates, moves and deletes the event exactly once', async () => {
+    const created = await account.post('/v1/bookings', {
+      meetingTypeId,
+      start: '2026-06-02T09:00:00Z',
+      contactId,
+      notes: 'Agenda: Q3',
+    })
+    expect(created.status).toBe(201)
+    expect(created.body.sync).toEqual([expect.objectContaining({ state: 'pending' })])
+    const synced = await until('synced', async () => {
+      const s = await syncOf(created.body.id)
+      return s.state === 'synced' && s
+    })
+    const events = calendarEvents(em, provider)
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({
+      id: synced.providerEventId,
+      start: '2026-06-02T09:00:00.000Z',
+      title: 'Intro call with Ana Souza',
+    })
+    expect(events[0]?.attendees).toEqual(['ana@partner.example'])
+    expect(events[0]?.description).toContain('Agenda: Q3')
+    expect(events[0]?.description).toContain(created.body.manageUrl)
+
+    await account.post(`/v1/bookings/${created.body.id}/reschedule`, { start: '2026-06-02T11:00:00Z' })
+    await until('moved', async () => calendarEvents(em, provider)[0]?.start === '2026-06-02T11:00:00.000Z')
+    await until('synced again', async () => (await syncOf(created.body.id)).state === 'synced')
+    expect(calendarEvents(em, provider)).toHaveLength(1)
+    expect(calendarEvents(em, provider)[0]?.id).toBe(synced.providerEventId)
+
+    await account.post(`/v1/bookings/${created.body.id}/cancel`, {})
+    await until('deleted', async () => calendarEvents(em, provider).length === 0)
+    await until('synced after cancel', async () => (await syncOf(created.body.id)).state === 'synced')
+  })
+
+  it('a burst of changes ends with the latest version written, once', async () => {
+    const created = await account.post('/v1/bookings', {
+      meetingTypeId,
+      start: '2026-06-03T08:00:00Z',
+      contactId,
+    })
+    for (const start of ['2026-06-03T08:30:00Z', '2026-06-03T09:00:00Z', '2026-06-03T09:30:00Z']) {
+      expect((await account.post(`/v1/bookings/${created.body.id}/reschedule`, { start })).status).toBe(200)
+    }
+    await until('latest written', async () => {
+      const s = await syncOf(created.body.id)
+      const events = calendarEvents(em, provider)
+      return s.state === 'synced' && events.length === 1 && events[0]?.start === '2026-06-03T09:30:00.000Z'
+    })
+    await account.post(`/v1/bookings/${created.body.id}/cancel`, {})
+    await until('deleted', async () => calendarEvents(em, provider).length === 0)
+  })
+
+  it('retries a throttled write after Retry-After, and fails the booking’s sync after the last attempt', async () => {
+    const route = provider === 'google' ? 'events.insert' : 'events.create'
+    const addFault = (rule: FaultRule) =>
+      provider === 'google' ? em.google.addFault(rule) : em.microsoft.faults.add(rule)
+    const attempts = () =>
+      (provider === 'google' ? em.google.requests.list({ route }) : em.microsoft.requestLog.list({ route }))
+        .length
+    const before = attempts()
+    addFault({ route, status: 429, count: 1, retryAfterSeconds: 1 })
+    const created = await account.post('/v1/bookings', {
+      meetingTypeId,
+      start: '2026-06-04T08:00:00Z',
+      contactId,
+    })
+    const synced = await until('synced after throttling', async () => {
+      const s = await syncOf(created.body.id)
+      return s.state === 'synced' && s
+    })
+    expect(calendarEvents(em, provider).filter((e) => e.id === synced.providerEventId)).toHaveLength(1)
+    expect(attempts() - before).toBe(2)
+
+    // A write the provider refuses outright is not retried: the sync state fails and the outbox says so.
+    addFault({ route, status: 400, count: 50 })
+    const doomed = await account.post('/v1/bookings', {
+      meetingTypeId,
+      start: '2026-06-04T10:00:00Z',
+      contactId,
+    })
+    const failed = await until('failed', async () => {
+      const s = await syncOf(doomed.body.id)
+      return s.state === 'failed' && s
+    })
+    expect(failed.lastError).toMatch(/invalid|400/)
+    expect((await account.get(`/v1/bookings/${doomed.body.id}`)).body.status).toBe('confirmed')
+    const outbox = await t.database.db
+      .selectFrom('outbox_events')
+      .select('type')
+      .where('booking_id', '=', doomed.body.id)
+      .execute()
+    expect(outbox.map((r) => r.type)).toContain('booking.sync_failed')
+  })
+})
+
+describe('retry schedule', () => {
+  it('backs off exponentially, never sooner than Retry-After, within bounds', () => {
+    const delays = Array.from({ length: MAX_WRITE_ATTEMPTS }, (_, i) => retryDelaySeconds(i, undefined))
+    expect(delays[0]).toBeGreaterThanOrEqual(3)
+    expect(delays[0]).toBeLessThanOrEqual(7)
+    for (let i = 1; i < 6; i++) expect(delays[i]!).toBeGreaterThan(delays[i - 1]! * 1.1)
+    expect(Math.max(...delays)).toBeLessThanOrEqual(15 * 60 * 1.25 + 1)
+    expect(retryDelaySeconds(0, 120)).toBe(120)
+  })
+})
