@@ -5,16 +5,18 @@ import { listHostBookings, listMeetingTypeBookingStarts } from '../db/repositori
 import {
   type BusyCalendar,
   listBusyCalendars,
+  listBusyCalendarsWithIntervals,
   listBusyIntervals,
   type Owner,
 } from '../db/repositories/calendars.js'
-import { findMeetingType, type MeetingType } from '../db/repositories/meeting-types.js'
+import { type MeetingType, rowToMeetingType } from '../db/repositories/meeting-types.js'
 import {
   type Assistant,
   type Client,
-  findAssistant,
   findClient,
   findContact,
+  rowToAssistant,
+  rowToClient,
 } from '../db/repositories/people.js'
 import type { Deps } from '../deps.js'
 import { NotFoundError, ValidationError } from '../errors.js'
@@ -30,18 +32,76 @@ export interface SchedulingContext {
   assistant: Assistant
 }
 
+/**
+ * The live meeting type of this account with its live client and assistant, in one round trip (it runs on
+ * every availability request): a 404 when any of the three is missing or deleted.
+ */
 export async function loadSchedulingContext(
   db: Deps['db'],
   accountId: string,
   meetingTypeId: string,
 ): Promise<SchedulingContext> {
-  const meetingType = await findMeetingType(db, accountId, meetingTypeId)
-  const client = meetingType && (await findClient(db, accountId, meetingType.clientId))
-  const assistant = client && (await findAssistant(db, accountId, client.assistantId))
-  if (!meetingType || !client || !assistant) {
-    throw new NotFoundError('Meeting type')
+  const row = await db
+    .selectFrom('meeting_types as mt')
+    .innerJoin('clients as c', 'c.id', 'mt.client_id')
+    .innerJoin('assistants as a', 'a.id', 'c.assistant_id')
+    .selectAll('mt')
+    .select([
+      'c.id as c_id',
+      'c.account_id as c_account_id',
+      'c.assistant_id as c_assistant_id',
+      'c.name as c_name',
+      'c.email as c_email',
+      'c.time_zone as c_time_zone',
+      'c.business_hours as c_business_hours',
+      'c.created_at as c_created_at',
+      'c.updated_at as c_updated_at',
+      'c.deleted_at as c_deleted_at',
+      'a.id as a_id',
+      'a.account_id as a_account_id',
+      'a.name as a_name',
+      'a.email as a_email',
+      'a.time_zone as a_time_zone',
+      'a.office_hours as a_office_hours',
+      'a.created_at as a_created_at',
+      'a.updated_at as a_updated_at',
+      'a.deleted_at as a_deleted_at',
+    ])
+    .where('mt.account_id', '=', accountId)
+    .where('mt.id', '=', meetingTypeId)
+    .where('mt.deleted_at', 'is', null)
+    .where('c.account_id', '=', accountId)
+    .where('c.deleted_at', 'is', null)
+    .where('a.account_id', '=', accountId)
+    .where('a.deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (!row) throw new NotFoundError('Meeting type')
+  return {
+    meetingType: rowToMeetingType(row),
+    client: rowToClient({
+      id: row.c_id,
+      account_id: row.c_account_id,
+      assistant_id: row.c_assistant_id,
+      name: row.c_name,
+      email: row.c_email,
+      time_zone: row.c_time_zone,
+      business_hours: row.c_business_hours,
+      created_at: row.c_created_at,
+      updated_at: row.c_updated_at,
+      deleted_at: row.c_deleted_at,
+    }),
+    assistant: rowToAssistant({
+      id: row.a_id,
+      account_id: row.a_account_id,
+      name: row.a_name,
+      email: row.a_email,
+      time_zone: row.a_time_zone,
+      office_hours: row.a_office_hours,
+      created_at: row.a_created_at,
+      updated_at: row.a_updated_at,
+      deleted_at: row.a_deleted_at,
+    }),
   }
-  return { meetingType, client, assistant }
 }
 
 /** The people who must be free for a meeting of this type (SPEC 1.2 rule 4). */
@@ -104,31 +164,32 @@ export async function busyData(
   excludeBookingId: string | null = null,
 ) {
   const mt = ctx.meetingType
-  const calendars = await listBusyCalendars(db, accountId, hostsOf(ctx))
-  const busy = await listBusyIntervals(db, accountId, calendars, {
-    start: range.start - mt.bufferBeforeMinutes * MINUTE,
-    end: range.end + mt.bufferAfterMinutes * MINUTE,
-  })
   const needsAssistant = mt.hosts !== 'client'
-  // Existing bookings carry their own buffers, which may be longer than this type's: look a day around.
-  const bookings = await listHostBookings(
-    db,
-    accountId,
-    { clientId: ctx.client.id, assistantId: needsAssistant ? ctx.assistant.id : null },
-    { start: range.start - DAY, end: range.end + DAY },
-    excludeBookingId,
-  )
-  // A local day is at most 26 hours long: two days around the window hold every booking of its dates.
-  const sameTypeBookingStarts =
+  // Independent reads, sent together (one connection queues them in order, a pool overlaps them).
+  const [{ calendars, busy }, bookings, sameTypeBookingStarts] = await Promise.all([
+    listBusyCalendarsWithIntervals(db, accountId, hostsOf(ctx), {
+      start: range.start - mt.bufferBeforeMinutes * MINUTE,
+      end: range.end + mt.bufferAfterMinutes * MINUTE,
+    }),
+    // Existing bookings carry their own buffers, which may be longer than this type's: look a day around.
+    listHostBookings(
+      db,
+      accountId,
+      { clientId: ctx.client.id, assistantId: needsAssistant ? ctx.assistant.id : null },
+      { start: range.start - DAY, end: range.end + DAY },
+      excludeBookingId,
+    ),
+    // A local day is at most 26 hours long: two days around the window hold every booking of its dates.
     mt.maxPerDay === null
       ? []
-      : await listMeetingTypeBookingStarts(
+      : listMeetingTypeBookingStarts(
           db,
           accountId,
           mt.id,
           { start: range.start - 2 * DAY, end: range.end + 2 * DAY },
           excludeBookingId,
-        )
+        ),
+  ])
   return { calendars, busy, bookings, sameTypeBookingStarts }
 }
 

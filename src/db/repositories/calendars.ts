@@ -219,18 +219,79 @@ export async function listBusyIntervals(
     .groupBy(['connection_id', 'calendar_id'])
     .execute()
   const busy: BusyInterval[] = []
-  for (const row of rows) {
-    const packed = row.instants
-    for (let offset = 0; offset + 16 <= packed.length; offset += 16) {
-      busy.push({
-        start: instantMs(packed, offset),
-        end: instantMs(packed, offset + 8),
-        connectionId: row.connection_id,
-        calendarId: row.calendar_id,
-      })
-    }
-  }
+  for (const row of rows) unpackInstants(row.instants, row.connection_id, row.calendar_id, busy)
   return busy
+}
+
+/**
+ * `listBusyCalendars` and `listBusyIntervals` in one round trip, for the availability path: the busy calendars
+ * of these people (ordered as `listBusyCalendars` orders them) and their busy events overlapping `range`.
+ */
+export async function listBusyCalendarsWithIntervals(
+  db: Kysely<DB>,
+  accountId: string,
+  owners: readonly Owner[],
+  range: Interval,
+): Promise<{ calendars: BusyCalendar[]; busy: BusyInterval[] }> {
+  if (owners.length === 0) return { calendars: [], busy: [] }
+  const rows = await db
+    .selectFrom('connection_calendars as cc')
+    .innerJoin('connections as c', 'c.id', 'cc.connection_id')
+    .select((eb) => [
+      'cc.connection_id',
+      'cc.calendar_id',
+      'cc.synced_at',
+      eb
+        .selectFrom('calendar_events as e')
+        .select(
+          sql<Buffer | null>`string_agg(timestamptz_send(e.starts_at) || timestamptz_send(e.ends_at), ''::bytea)`.as(
+            'instants',
+          ),
+        )
+        .where('e.account_id', '=', accountId)
+        .whereRef('e.connection_id', '=', 'cc.connection_id')
+        .whereRef('e.calendar_id', '=', 'cc.calendar_id')
+        .where(
+          sql<boolean>`tstzrange(e.starts_at, e.ends_at) && tstzrange(${new Date(range.start)}::timestamptz, ${new Date(range.end)}::timestamptz)`,
+        )
+        .where('e.status', '!=', 'cancelled')
+        .where('e.show_as', 'not in', ['free', 'working_elsewhere'])
+        .where('e.response_status', '!=', 'declined')
+        .as('instants'),
+    ])
+    .where('cc.account_id', '=', accountId)
+    .where('c.account_id', '=', accountId)
+    .where('c.deleted_at', 'is', null)
+    .where('cc.is_busy', '=', true)
+    .where((eb) =>
+      eb.or(owners.map((o) => eb.and([eb('c.owner_type', '=', o.type), eb('c.owner_id', '=', o.id)]))),
+    )
+    .orderBy('cc.connection_id')
+    .orderBy('cc.calendar_id')
+    .execute()
+  const calendars: BusyCalendar[] = []
+  const busy: BusyInterval[] = []
+  for (const row of rows) {
+    calendars.push({ connectionId: row.connection_id, calendarId: row.calendar_id, syncedAt: row.synced_at })
+    if (row.instants) unpackInstants(row.instants, row.connection_id, row.calendar_id, busy)
+  }
+  return { calendars, busy }
+}
+
+function unpackInstants(
+  packed: Buffer,
+  connectionId: string,
+  calendarId: string,
+  into: BusyInterval[],
+): void {
+  for (let offset = 0; offset + 16 <= packed.length; offset += 16) {
+    into.push({
+      start: instantMs(packed, offset),
+      end: instantMs(packed, offset + 8),
+      connectionId,
+      calendarId,
+    })
+  }
 }
 
 const EPOCH_2000_MICROS = 946_684_800_000_000
