@@ -4,7 +4,13 @@
 import type PgBoss from 'pg-boss'
 import type { Deps } from './deps.js'
 import { QUEUES, startJobQueue } from './jobs/queue.js'
-import { type CalendarWriteJob, dispatchOutbox, writeBookingEvent } from './sync/outbound.js'
+import {
+  type CalendarWriteJob,
+  dispatchOutbox,
+  MAX_BACKOFF_SECONDS,
+  requeueStalePending,
+  writeBookingEvent,
+} from './sync/outbound.js'
 
 export interface WorkerOptions {
   /** A job whose worker died is given to another after this long. */
@@ -32,11 +38,18 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
   let stopped = false
   let running: Promise<void> = Promise.resolve()
   const interval = options.dispatchIntervalMs ?? 250
+  // Longer than the longest backoff between two attempts, so a write waiting for its retry is never stale.
+  const staleAfterMs = (MAX_BACKOFF_SECONDS * 1.25 + options.jobTimeoutSeconds * 2) * 1000
+  let lastStaleCheck = 0
   const loop = async () => {
     while (!stopped) {
       try {
         // Drain: keep going while full batches come back.
         while (!stopped && (await dispatchOutbox(deps, boss)) === 100) {}
+        if (Date.now() - lastStaleCheck > 60_000) {
+          lastStaleCheck = Date.now()
+          await requeueStalePending(deps, boss, staleAfterMs)
+        }
       } catch (err) {
         deps.log.warn({ err }, 'outbox dispatch failed; retrying')
       }

@@ -19,8 +19,10 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
     // Workers poll; a second instance of this queue anywhere sees the same jobs, each processed once.
     expireInSeconds: options.jobTimeoutSeconds,
     retentionDays: 7,
-    // Maintenance and cron run in whichever instance gets to them first (pg-boss uses advisory locks).
     schedule: false,
+    // Maintenance (which also gives expired jobs of dead workers back) runs in one instance at a time; often
+    // enough that a crashed worker's job is retried about one timeout after it expired.
+    maintenanceIntervalSeconds: Math.max(1, Math.min(60, options.jobTimeoutSeconds)),
   }
   const boss = new PgBoss({ ...base, db: poolExecutor(database) })
   boss.on('error', () => {})

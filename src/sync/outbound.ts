@@ -24,7 +24,7 @@ export interface CalendarWriteJob {
 /** Attempts per write before the booking's sync state becomes `failed` (about 40 minutes of backoff in all). */
 export const MAX_WRITE_ATTEMPTS = 8
 const BASE_BACKOFF_SECONDS = 5
-const MAX_BACKOFF_SECONDS = 15 * 60
+export const MAX_BACKOFF_SECONDS = 15 * 60
 
 /** Exponential backoff with jitter, never sooner than the provider's Retry-After. */
 export function retryDelaySeconds(attempt: number, retryAfterSeconds: number | undefined): number {
@@ -56,6 +56,27 @@ export async function dispatchOutbox(deps: Deps, boss: PgBoss, limit = 100): Pro
     )
     return rows.length
   })
+}
+
+/**
+ * Re-queues pending writes whose job is gone (retries exhausted by repeated crashes, a lost queue row). The
+ * queue drops a duplicate of a job still waiting, so this is safe to run anywhere, any time.
+ */
+export async function requeueStalePending(deps: Deps, boss: PgBoss, staleAfterMs: number): Promise<number> {
+  const stale = await bookings.listStalePendingSyncStates(
+    deps.db,
+    new Date(deps.clock.now().getTime() - staleAfterMs),
+    500,
+  )
+  for (const row of stale) {
+    const job: CalendarWriteJob = {
+      accountId: row.account_id,
+      bookingId: row.booking_id,
+      connectionId: row.connection_id,
+    }
+    await boss.send(QUEUES.calendarWrite, job, jobOptions(job))
+  }
+  return stale.length
 }
 
 async function eventDraft(deps: Deps, accountId: string, booking: bookings.Booking): Promise<EventDraft> {

@@ -514,3 +514,15 @@ export async function findSyncState(
     attempts: r.attempts,
   }
 }
+
+/** Pending calendar writes untouched for longer than `olderThan`: their job was lost (e.g. a worker crashed often). */
+export async function listStalePendingSyncStates(db: Kysely<DB>, olderThan: Date, limit: number) {
+  return db
+    .selectFrom('booking_sync_states')
+    .select(['account_id', 'booking_id', 'connection_id'])
+    .where('state', '=', 'pending')
+    .where('updated_at', '<', olderThan)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute()
+}

@@ -17,7 +17,14 @@ const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v.l
 export function parseFaultRule(v: unknown): FaultRule {
   const b = obj(v)
   const rule: FaultRule = { route: optStr(b['route']) ?? '*' }
-  for (const k of ['status', 'count', 'errorRate', 'latencyMs', 'retryAfterSeconds'] as const) {
+  for (const k of [
+    'status',
+    'count',
+    'errorRate',
+    'latencyMs',
+    'answerDelayMs',
+    'retryAfterSeconds',
+  ] as const) {
     const x = b[k]
     if (x === undefined) continue
     if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)

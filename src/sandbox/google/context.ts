@@ -53,6 +53,7 @@ export function operation(
     onRequest: async (req: FastifyRequest, _reply: FastifyReply) => {
       operations.set(req, name)
       const fault = ctx.faults.take(name)
+      if (fault?.answerDelayMs) answerDelays.set(req, fault.answerDelayMs)
       if (fault?.latencyMs) await sleep(fault.latencyMs)
       if (fault?.status !== undefined) {
         if (style === 'oauth') throw oauthFaultError(fault.status)
@@ -60,8 +61,15 @@ export function operation(
       }
       if (access) callers.set(req, ctx.oauth.authenticate(req.headers.authorization, access))
     },
+    // The work is done; the answer waits (see FaultRule.answerDelayMs).
+    onSend: async (req: FastifyRequest) => {
+      const delay = answerDelays.get(req)
+      if (delay) await sleep(delay)
+    },
   }
 }
+
+const answerDelays = new WeakMap<FastifyRequest, number>()
 
 export function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name]

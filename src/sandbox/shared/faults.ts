@@ -11,6 +11,11 @@ export interface FaultRule {
   errorRate?: number
   /** Delay before answering a matching call. */
   latencyMs?: number
+  /**
+   * Delay after the call took effect, before its answer goes out: a client that dies meanwhile never learns the
+   * outcome of a write that happened (the case idempotent inserts exist for).
+   */
+  answerDelayMs?: number
   /** Sent as `Retry-After` with the error. */
   retryAfterSeconds?: number
 }
@@ -18,6 +23,7 @@ export interface FaultRule {
 export interface FaultDecision {
   status?: number
   latencyMs?: number
+  answerDelayMs?: number
   retryAfterSeconds?: number
 }
 
@@ -68,6 +74,7 @@ export function createFaults(opts: FaultsOptions = {}): Faults {
         const status = rule.status ?? (rule.errorRate !== undefined ? 500 : undefined)
         decision = merge({
           ...(rule.latencyMs !== undefined ? { latencyMs: rule.latencyMs } : {}),
+          ...(rule.answerDelayMs !== undefined ? { answerDelayMs: rule.answerDelayMs } : {}),
           ...(status !== undefined ? { status } : {}),
           ...(rule.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.retryAfterSeconds } : {}),
         })
