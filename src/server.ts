@@ -2,12 +2,14 @@
 import { existsSync } from 'node:fs'
 import pino from 'pino'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createDeps } from './deps.js'
 import { loggerOptions } from './plugins/logging.js'
+import { type Sandbox, startSandbox } from './sandbox/index.js'
 import { type Bootstrap, bootstrap } from './services/accounts.js'
+import { type Demo, seedDemo } from './services/demo.js'
 import { startWorker } from './worker.js'
 
 function printBootstrap(boot: Bootstrap, baseUrl: string): void {
@@ -30,7 +32,7 @@ function printBootstrap(boot: Bootstrap, baseUrl: string): void {
 async function main(): Promise<void> {
   // A .env file in the working directory is read if there is one (Node's own loader; variables already set win).
   if (existsSync('.env')) process.loadEnvFile('.env')
-  let config: ReturnType<typeof loadConfig>
+  let config: Readonly<Config>
   try {
     config = loadConfig(process.env)
   } catch (err) {
@@ -40,6 +42,12 @@ async function main(): Promise<void> {
     }
     throw err
   }
+
+  // Without Google/Microsoft credentials, and with nothing pointing elsewhere, one process runs its own emulators.
+  const sandbox = embeddedSandboxWanted(config)
+    ? await startSandbox({ seed: true, google: { consent: 'page' } })
+    : null
+  if (sandbox) config = withSandbox(config, sandbox)
 
   const database = await connectDatabase(config)
   await migrateToLatest(database.db)
@@ -68,6 +76,7 @@ async function main(): Promise<void> {
       await app?.close()
       await worker?.stop()
       await database.close()
+      await sandbox?.close()
       process.exit(0)
     } catch (err) {
       log.error({ err }, 'error during shutdown')
@@ -83,6 +92,65 @@ async function main(): Promise<void> {
     'officehours ready',
   )
   printBootstrap(boot, config.publicBaseUrl)
+  if (sandbox && app && boot.firstAccount) {
+    try {
+      printDemo(await seedDemo(app.deps, boot.firstAccount.account.id), sandbox, config)
+    } catch (err) {
+      log.warn({ err }, 'could not seed the sandbox demo')
+    }
+  } else if (sandbox) {
+    printSandbox(sandbox)
+  }
+}
+
+const DEFAULTS = loadConfig({})
+
+/** The in-process sandbox runs for `ROLE=all` when neither provider has credentials or other URLs. */
+function embeddedSandboxWanted(config: Readonly<Config>): boolean {
+  return (
+    config.role === 'all' &&
+    config.google.clientId === null &&
+    config.microsoft.clientId === null &&
+    config.google.apiBaseUrl === DEFAULTS.google.apiBaseUrl &&
+    config.microsoft.graphBaseUrl === DEFAULTS.microsoft.graphBaseUrl
+  )
+}
+
+function withSandbox(config: Readonly<Config>, sandbox: Sandbox): Readonly<Config> {
+  return Object.freeze({
+    ...config,
+    google: {
+      ...config.google,
+      apiBaseUrl: sandbox.google.baseUrl,
+      authUrl: sandbox.google.authUrl,
+      tokenUrl: sandbox.google.tokenUrl,
+    },
+    microsoft: {
+      ...config.microsoft,
+      graphBaseUrl: sandbox.microsoft.graphBaseUrl,
+      authBaseUrl: sandbox.microsoft.authBaseUrl,
+    },
+  })
+}
+
+function printSandbox(sandbox: Sandbox): void {
+  process.stdout.write(
+    `  Sandbox calendars (no Google or Microsoft credentials configured):\n` +
+      `    Google emulator:    ${sandbox.google.baseUrl}   (admin API: ${sandbox.google.baseUrl}/__admin)\n` +
+      `    Microsoft emulator: ${sandbox.microsoft.baseUrl}   (admin API: ${sandbox.microsoft.baseUrl}/__admin)\n\n`,
+  )
+}
+
+function printDemo(demo: Demo, sandbox: Sandbox, config: Readonly<Config>): void {
+  printSandbox(sandbox)
+  const calendar = encodeURIComponent(demo.calendarEmail ?? 'alice@sandbox.test')
+  process.stdout.write(
+    `  Demo: client "Alice Example" with her sandbox Google calendar connected, meeting type "Intro call".\n` +
+      `    Book a slot:  ${demo.bookingLinkUrl}\n` +
+      `    Then see the event in her calendar:\n` +
+      `      curl -s ${sandbox.google.baseUrl}/__admin/calendars/${calendar}/events\n` +
+      `    API docs: ${config.publicBaseUrl}/docs\n\n`,
+  )
 }
 
 main().catch((err) => {

@@ -12,13 +12,38 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 describe('the service process on the embedded database', () => {
   it('bootstraps once, keeps data across a restart and shuts down gracefully', async () => {
     const port = await freePort()
-    const env = { DATA_DIR: dataDir, PORT: String(port) }
+    const env = { DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` }
     const base = `http://127.0.0.1:${port}`
 
     const first = run('src/server.ts', [], env)
     const [, adminToken] = await first.waitFor(/Admin token \(ADMIN_TOKEN for \/admin\/v1\): (\S+)/, 60_000)
     const [, apiKey] = await first.waitFor(/API key:\s+(\S+)/)
     const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
+
+    // Sandbox mode: no provider credentials, so the emulators run in-process and a demo is seeded with a
+    // booking link; booking through it puts the event in the sandbox Google calendar.
+    const [, linkUrl] = await first.waitFor(/Book a slot:\s+(\S+)/, 60_000)
+    const [, eventsUrl] = await first.waitFor(/curl -s (\S+\/events)/)
+    const token = String(linkUrl).split('/b/')[1]
+    const from = new Date(Date.now() + 86_400_000).toISOString()
+    const to = new Date(Date.now() + 15 * 86_400_000).toISOString()
+    const slots = (await (
+      await fetch(`${base}/public/v1/links/${token}/slots?from=${from}&to=${to}`)
+    ).json()) as { slots: { start: string }[] }
+    expect(slots.slots.length).toBeGreaterThan(0)
+    const booked = await fetch(`${base}/public/v1/links/${token}/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ start: slots.slots[0]!.start, name: 'Newcomer', email: 'new@example.com' }),
+    })
+    expect(booked.status).toBe(201)
+    let written: { summary: string }[] = []
+    for (let i = 0; i < 100 && written.length === 0; i++) {
+      const events = (await (await fetch(String(eventsUrl))).json()) as { summary: string; status: string }[]
+      written = events.filter((e) => e.summary === 'Intro call with Newcomer' && e.status !== 'cancelled')
+      if (written.length === 0) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(written).toHaveLength(1)
 
     const created = await fetch(`${base}/v1/assistants`, {
       method: 'POST',
