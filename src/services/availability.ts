@@ -4,10 +4,12 @@ import type { AvailabilityInput, Interval, Reason } from '../availability/types.
 import { listHostBookings, listMeetingTypeBookingStarts } from '../db/repositories/bookings.js'
 import {
   type BusyCalendar,
+  type HotReader,
   listBusyCalendars,
   listBusyCalendarsWithIntervals,
   listBusyIntervals,
   type Owner,
+  readHot,
 } from '../db/repositories/calendars.js'
 import { type MeetingType, rowToMeetingType } from '../db/repositories/meeting-types.js'
 import {
@@ -18,6 +20,7 @@ import {
   rowToAssistant,
   rowToClient,
 } from '../db/repositories/people.js'
+import type { AssistantRow, ClientRow, MeetingTypeRow } from '../db/schema.js'
 import type { Deps } from '../deps.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 
@@ -32,49 +35,41 @@ export interface SchedulingContext {
   assistant: Assistant
 }
 
+// The live meeting type of an account with its live client and that client's assistant, in one round trip.
+const SCHEDULING_CONTEXT = {
+  name: 'oh_scheduling_context',
+  text: `SELECT mt.*,
+  c.id AS c_id, c.account_id AS c_account_id, c.assistant_id AS c_assistant_id, c.name AS c_name,
+  c.email AS c_email, c.time_zone AS c_time_zone, c.business_hours AS c_business_hours,
+  c.created_at AS c_created_at, c.updated_at AS c_updated_at, c.deleted_at AS c_deleted_at,
+  a.id AS a_id, a.account_id AS a_account_id, a.name AS a_name, a.email AS a_email,
+  a.time_zone AS a_time_zone, a.office_hours AS a_office_hours,
+  a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.deleted_at AS a_deleted_at
+FROM meeting_types mt
+JOIN clients c ON c.id = mt.client_id
+JOIN assistants a ON a.id = c.assistant_id
+WHERE mt.account_id = $1 AND mt.id = $2 AND mt.deleted_at IS NULL
+  AND c.account_id = $1 AND c.deleted_at IS NULL
+  AND a.account_id = $1 AND a.deleted_at IS NULL`,
+}
+
+type SchedulingContextRow = MeetingTypeRow & {
+  [K in keyof ClientRow as `c_${K}`]: ClientRow[K]
+} & {
+  [K in keyof AssistantRow as `a_${K}`]: AssistantRow[K]
+}
+
 /**
  * The live meeting type of this account with its live client and assistant, in one round trip (it runs on
- * every availability request): a 404 when any of the three is missing or deleted.
+ * every availability request): a 404 when any of the three is missing or deleted. `db` may be a transaction;
+ * the availability path passes `{ prepared: pool }` (see `HotReader`).
  */
 export async function loadSchedulingContext(
-  db: Deps['db'],
+  db: HotReader,
   accountId: string,
   meetingTypeId: string,
 ): Promise<SchedulingContext> {
-  const row = await db
-    .selectFrom('meeting_types as mt')
-    .innerJoin('clients as c', 'c.id', 'mt.client_id')
-    .innerJoin('assistants as a', 'a.id', 'c.assistant_id')
-    .selectAll('mt')
-    .select([
-      'c.id as c_id',
-      'c.account_id as c_account_id',
-      'c.assistant_id as c_assistant_id',
-      'c.name as c_name',
-      'c.email as c_email',
-      'c.time_zone as c_time_zone',
-      'c.business_hours as c_business_hours',
-      'c.created_at as c_created_at',
-      'c.updated_at as c_updated_at',
-      'c.deleted_at as c_deleted_at',
-      'a.id as a_id',
-      'a.account_id as a_account_id',
-      'a.name as a_name',
-      'a.email as a_email',
-      'a.time_zone as a_time_zone',
-      'a.office_hours as a_office_hours',
-      'a.created_at as a_created_at',
-      'a.updated_at as a_updated_at',
-      'a.deleted_at as a_deleted_at',
-    ])
-    .where('mt.account_id', '=', accountId)
-    .where('mt.id', '=', meetingTypeId)
-    .where('mt.deleted_at', 'is', null)
-    .where('c.account_id', '=', accountId)
-    .where('c.deleted_at', 'is', null)
-    .where('a.account_id', '=', accountId)
-    .where('a.deleted_at', 'is', null)
-    .executeTakeFirst()
+  const [row] = await readHot<SchedulingContextRow>(db, SCHEDULING_CONTEXT, [accountId, meetingTypeId])
   if (!row) throw new NotFoundError('Meeting type')
   return {
     meetingType: rowToMeetingType(row),
@@ -155,19 +150,23 @@ export async function resolveContactTimeZone(
   return null
 }
 
-/** Busy data of the hosts around `range`: provider events, confirmed bookings, same-type bookings per day. */
+/**
+ * Busy data of the hosts around `range`: provider events, confirmed bookings, same-type bookings per day.
+ * `hot` is where the busy calendars are read (the pool's prepared statement on the availability path).
+ */
 export async function busyData(
   db: Deps['db'],
   accountId: string,
   ctx: SchedulingContext,
   range: Interval,
   excludeBookingId: string | null = null,
+  hot: HotReader = db,
 ) {
   const mt = ctx.meetingType
   const needsAssistant = mt.hosts !== 'client'
   // Independent reads, sent together (one connection queues them in order, a pool overlaps them).
   const [{ calendars, busy }, bookings, sameTypeBookingStarts] = await Promise.all([
-    listBusyCalendarsWithIntervals(db, accountId, hostsOf(ctx), {
+    listBusyCalendarsWithIntervals(hot, accountId, hostsOf(ctx), {
       start: range.start - mt.bufferBeforeMinutes * MINUTE,
       end: range.end + mt.bufferAfterMinutes * MINUTE,
     }),
@@ -241,6 +240,41 @@ export function parseWindow(query: WindowQuery): Interval {
   return { start, end }
 }
 
+/** Reads outside a transaction run as prepared statements on the pool (see `HotReader`). */
+function hotReader(deps: Deps): HotReader {
+  return { prepared: deps.database.pool }
+}
+
+/**
+ * `new Date(ms).toISOString()` for a sorted run of instants, several times faster: a slot list repeats the
+ * same few dates, so each date is formatted once and only the time of day is built per instant.
+ */
+export function isoFormatter(): (ms: number) => string {
+  let day = Number.NaN
+  let prefix = ''
+  return (ms) => {
+    // Whole milliseconds in years 1970–9999 only; anything else takes the slow path.
+    if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return new Date(ms).toISOString()
+    const d = Math.floor(ms / DAY)
+    if (d !== day) {
+      day = d
+      prefix = new Date(d * DAY).toISOString().slice(0, 11)
+    }
+    let rest = ms - d * DAY
+    const hours = Math.floor(rest / 3_600_000)
+    rest -= hours * 3_600_000
+    const minutes = Math.floor(rest / MINUTE)
+    rest -= minutes * MINUTE
+    const seconds = Math.floor(rest / 1000)
+    const millis = rest - seconds * 1000
+    return `${prefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
+  }
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`
+}
+
 export interface AvailabilityResult {
   slots: { start: string; end: string }[]
   calendars: BusyCalendar[]
@@ -252,12 +286,14 @@ export async function getAvailability(
   query: WindowQuery & ContactChoice & { meetingTypeId: string },
 ): Promise<AvailabilityResult> {
   const window = parseWindow(query)
-  const ctx = await loadSchedulingContext(deps.db, accountId, query.meetingTypeId)
+  const hot = hotReader(deps)
+  const ctx = await loadSchedulingContext(hot, accountId, query.meetingTypeId)
   const contactTimeZone = await resolveContactTimeZone(deps, accountId, ctx, query)
-  const data = await busyData(deps.db, accountId, ctx, window)
+  const data = await busyData(deps.db, accountId, ctx, window, null, hot)
   const slots = computeSlots(engineInput(ctx, window, deps.clock.now().getTime(), contactTimeZone, data))
+  const iso = isoFormatter()
   return {
-    slots: slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })),
+    slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end) })),
     calendars: data.calendars,
   }
 }
@@ -273,10 +309,11 @@ export async function explainAvailability(
   query: ContactChoice & { meetingTypeId: string; start: string },
 ): Promise<ExplainResult> {
   const start = Date.parse(query.start)
-  const ctx = await loadSchedulingContext(deps.db, accountId, query.meetingTypeId)
+  const hot = hotReader(deps)
+  const ctx = await loadSchedulingContext(hot, accountId, query.meetingTypeId)
   const contactTimeZone = await resolveContactTimeZone(deps, accountId, ctx, query)
   const slot = { start, end: start + ctx.meetingType.durationMinutes * MINUTE }
-  const data = await busyData(deps.db, accountId, ctx, slot)
+  const data = await busyData(deps.db, accountId, ctx, slot, null, hot)
   const reasons = explainSlot(
     engineInput(ctx, slot, deps.clock.now().getTime(), contactTimeZone, data),
     start,
