@@ -1,6 +1,6 @@
 // Availability queries: load the meeting type with its people and their busy data, run the pure engine.
 import { computeSlots, explainSlot, isValidTimeZone, mergeIntervals } from '../availability/index.js'
-import type { AvailabilityInput, Interval, Reason } from '../availability/types.js'
+import type { AvailabilityInput, BusyInterval, Interval, Reason } from '../availability/types.js'
 import { listHostBookings, listMeetingTypeBookingStarts } from '../db/repositories/bookings.js'
 import {
   type BusyCalendar,
@@ -10,6 +10,7 @@ import {
   listBusyIntervals,
   type Owner,
   readHot,
+  unpackInstants,
 } from '../db/repositories/calendars.js'
 import { type MeetingType, rowToMeetingType } from '../db/repositories/meeting-types.js'
 import {
@@ -53,6 +54,46 @@ WHERE mt.account_id = $1 AND mt.id = $2 AND mt.deleted_at IS NULL
   AND a.account_id = $1 AND a.deleted_at IS NULL`,
 }
 
+// The same, with the hosts' busy calendars and their packed busy events around a range (one row per calendar,
+// or one row with null calendar columns): the availability path's one read before bookings. Which calendars
+// follows `hostsOf`, and the events' range is `busyData`'s (the window widened by this type's buffers); the
+// events' conditions are those of `listBusyCalendarsWithIntervals` (SPEC 1.2).
+const SCHEDULING_CONTEXT_WITH_BUSY = {
+  name: 'oh_scheduling_context_with_busy',
+  text: `SELECT mt.*,
+  c.id AS c_id, c.account_id AS c_account_id, c.assistant_id AS c_assistant_id, c.name AS c_name,
+  c.email AS c_email, c.time_zone AS c_time_zone, c.business_hours AS c_business_hours,
+  c.created_at AS c_created_at, c.updated_at AS c_updated_at, c.deleted_at AS c_deleted_at,
+  a.id AS a_id, a.account_id AS a_account_id, a.name AS a_name, a.email AS a_email,
+  a.time_zone AS a_time_zone, a.office_hours AS a_office_hours,
+  a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.deleted_at AS a_deleted_at,
+  bc.connection_id AS busy_connection_id, bc.calendar_id AS busy_calendar_id,
+  bc.synced_at AS busy_synced_at, bc.instants AS busy_instants
+FROM meeting_types mt
+JOIN clients c ON c.id = mt.client_id
+JOIN assistants a ON a.id = c.assistant_id
+LEFT JOIN LATERAL (
+  SELECT cc.connection_id, cc.calendar_id, cc.synced_at,
+    (SELECT string_agg(timestamptz_send(e.starts_at) || timestamptz_send(e.ends_at), ''::bytea)
+       FROM calendar_events e
+      WHERE e.account_id = $1 AND e.connection_id = cc.connection_id AND e.calendar_id = cc.calendar_id
+        AND tstzrange(e.starts_at, e.ends_at) && tstzrange(
+          $3::timestamptz - make_interval(mins => mt.buffer_before_minutes),
+          $4::timestamptz + make_interval(mins => mt.buffer_after_minutes))
+        AND e.status <> 'cancelled' AND e.show_as NOT IN ('free', 'working_elsewhere')
+        AND e.response_status <> 'declined') AS instants
+  FROM connection_calendars cc
+  JOIN connections cn ON cn.id = cc.connection_id
+  WHERE cc.account_id = $1 AND cn.account_id = $1 AND cn.deleted_at IS NULL AND cc.is_busy = true
+    AND ((cn.owner_type = 'client' AND cn.owner_id = c.id AND mt.hosts IN ('client', 'both'))
+      OR (cn.owner_type = 'assistant' AND cn.owner_id = a.id AND mt.hosts IN ('assistant', 'both')))
+) bc ON true
+WHERE mt.account_id = $1 AND mt.id = $2 AND mt.deleted_at IS NULL
+  AND c.account_id = $1 AND c.deleted_at IS NULL
+  AND a.account_id = $1 AND a.deleted_at IS NULL
+ORDER BY bc.connection_id, bc.calendar_id`,
+}
+
 type SchedulingContextRow = MeetingTypeRow & {
   [K in keyof ClientRow as `c_${K}`]: ClientRow[K]
 } & {
@@ -71,6 +112,44 @@ export async function loadSchedulingContext(
 ): Promise<SchedulingContext> {
   const [row] = await readHot<SchedulingContextRow>(db, SCHEDULING_CONTEXT, [accountId, meetingTypeId])
   if (!row) throw new NotFoundError('Meeting type')
+  return contextOf(row)
+}
+
+/**
+ * `loadSchedulingContext`, plus what `busyData` reads from calendars for `range`, in one round trip: the
+ * availability path then only reads bookings.
+ */
+async function loadSchedulingContextWithBusy(
+  db: HotReader,
+  accountId: string,
+  meetingTypeId: string,
+  range: Interval,
+): Promise<{ ctx: SchedulingContext; calendars: BusyCalendar[]; busy: BusyInterval[] }> {
+  const rows = await readHot<
+    SchedulingContextRow & {
+      busy_connection_id: string | null
+      busy_calendar_id: string | null
+      busy_synced_at: Date | null
+      busy_instants: Buffer | null
+    }
+  >(db, SCHEDULING_CONTEXT_WITH_BUSY, [accountId, meetingTypeId, new Date(range.start), new Date(range.end)])
+  if (!rows[0]) throw new NotFoundError('Meeting type')
+  const calendars: BusyCalendar[] = []
+  const busy: BusyInterval[] = []
+  for (const row of rows) {
+    if (row.busy_connection_id === null || row.busy_calendar_id === null) continue
+    const calendar = {
+      connectionId: row.busy_connection_id,
+      calendarId: row.busy_calendar_id,
+      syncedAt: row.busy_synced_at,
+    }
+    calendars.push(calendar)
+    if (row.busy_instants) unpackInstants(row.busy_instants, calendar.connectionId, calendar.calendarId, busy)
+  }
+  return { ctx: contextOf(rows[0]), calendars, busy }
+}
+
+function contextOf(row: SchedulingContextRow): SchedulingContext {
   return {
     meetingType: rowToMeetingType(row),
     client: rowToClient({
@@ -163,13 +242,28 @@ export async function busyData(
   hot: HotReader = db,
 ) {
   const mt = ctx.meetingType
-  const needsAssistant = mt.hosts !== 'client'
   // Independent reads, sent together (one connection queues them in order, a pool overlaps them).
-  const [{ calendars, busy }, bookings, sameTypeBookingStarts] = await Promise.all([
+  const [{ calendars, busy }, { bookings, sameTypeBookingStarts }] = await Promise.all([
     listBusyCalendarsWithIntervals(hot, accountId, hostsOf(ctx), {
       start: range.start - mt.bufferBeforeMinutes * MINUTE,
       end: range.end + mt.bufferAfterMinutes * MINUTE,
     }),
+    bookingData(db, accountId, ctx, range, excludeBookingId),
+  ])
+  return { calendars, busy, bookings, sameTypeBookingStarts }
+}
+
+/** The bookings part of `busyData`. */
+async function bookingData(
+  db: Deps['db'],
+  accountId: string,
+  ctx: SchedulingContext,
+  range: Interval,
+  excludeBookingId: string | null,
+) {
+  const mt = ctx.meetingType
+  const needsAssistant = mt.hosts !== 'client'
+  const [bookings, sameTypeBookingStarts] = await Promise.all([
     // Existing bookings carry their own buffers, which may be longer than this type's: look a day around.
     listHostBookings(
       db,
@@ -189,7 +283,19 @@ export async function busyData(
           excludeBookingId,
         ),
   ])
-  return { calendars, busy, bookings, sameTypeBookingStarts }
+  return { bookings, sameTypeBookingStarts }
+}
+
+/** `loadSchedulingContext` and `busyData` for a read outside a transaction, in two round trips. */
+async function availabilityData(deps: Deps, accountId: string, meetingTypeId: string, range: Interval) {
+  const { ctx, calendars, busy } = await loadSchedulingContextWithBusy(
+    { prepared: deps.database.pool },
+    accountId,
+    meetingTypeId,
+    range,
+  )
+  const { bookings, sameTypeBookingStarts } = await bookingData(deps.db, accountId, ctx, range, null)
+  return { ctx, data: { calendars, busy, bookings, sameTypeBookingStarts } }
 }
 
 export function engineInput(
@@ -286,10 +392,8 @@ export async function getAvailability(
   query: WindowQuery & ContactChoice & { meetingTypeId: string },
 ): Promise<AvailabilityResult> {
   const window = parseWindow(query)
-  const hot = hotReader(deps)
-  const ctx = await loadSchedulingContext(hot, accountId, query.meetingTypeId)
+  const { ctx, data } = await availabilityData(deps, accountId, query.meetingTypeId, window)
   const contactTimeZone = await resolveContactTimeZone(deps, accountId, ctx, query)
-  const data = await busyData(deps.db, accountId, ctx, window, null, hot)
   const slots = computeSlots(engineInput(ctx, window, deps.clock.now().getTime(), contactTimeZone, data))
   const iso = isoFormatter()
   return {

@@ -308,7 +308,8 @@ class PackedBusyInterval implements BusyInterval {
   ) {}
 }
 
-function unpackInstants(
+/** Appends the busy intervals of one calendar's packed `timestamptz_send` pairs (start, end) to `into`. */
+export function unpackInstants(
   packed: Buffer,
   connectionId: string,
   calendarId: string,
