@@ -210,14 +210,15 @@ export interface HttpResult {
 
 export default async function runHttpBench(): Promise<HttpResult> {
   const adminUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-  const seconds = Number(process.env['BENCH_HTTP_SECONDS'] ?? 10)
+  const requested = Number(process.env['BENCH_HTTP_SECONDS'] ?? 10)
+  const seconds = Number.isFinite(requested) && requested > 0 ? requested : 10
   const dbName = `oh_bench_${randomBytes(6).toString('hex')}`
   const databaseUrl = withDatabase(adminUrl, dbName)
   const serverScript = buildServer()
   const dataDir = mkdtempSync(join(tmpdir(), 'oh-bench-'))
   let child: ChildProcess | undefined
-  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`)
   try {
+    await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`)
     // Schema and an account, from this process.
     const database = await connectDatabase({ databaseUrl, dataDir, maxConnections: 2 })
     let key: string
@@ -336,6 +337,7 @@ export default async function runHttpBench(): Promise<HttpResult> {
     // Where the CPU goes: the server's own CPU time per request, and that of its PostgreSQL backends.
     const pgBefore = new Map((await backendPids(adminUrl, dbName)).map((p) => [p, cpuSeconds(p)]))
     const serverBefore = cpuSeconds(pid)
+    const loadBefore = process.cpuUsage()
     let peakRssKb = 0
     const sampler = setInterval(() => {
       peakRssKb = Math.max(peakRssKb, procStatusKb(pid, 'VmRSS'))
@@ -347,6 +349,8 @@ export default async function runHttpBench(): Promise<HttpResult> {
       clearInterval(sampler)
     }
     const serverCpu = cpuSeconds(pid) - serverBefore
+    const load = process.cpuUsage(loadBefore)
+    const loadCpu = (load.user + load.system) / 1e6
     let pgCpu = 0
     for (const p of await backendPids(adminUrl, dbName)) pgCpu += cpuSeconds(p) - (pgBefore.get(p) ?? 0)
     // VmHWM is the high-water mark over the server's whole life, start-up included; never below the samples.
@@ -369,7 +373,8 @@ export default async function runHttpBench(): Promise<HttpResult> {
       `  http-availability: ${body.slots.length} slots per answer, ${result.requests.total} requests in ${seconds} s, ` +
         `${result.errors} errors, ${result.timeouts} timeouts; CPU per request: server ` +
         `${((serverCpu * 1000) / result.requests.total).toFixed(2)} ms, PostgreSQL ` +
-        `${((pgCpu * 1000) / result.requests.total).toFixed(2)} ms`,
+        `${((pgCpu * 1000) / result.requests.total).toFixed(2)} ms, autocannon ` +
+        `${((loadCpu * 1000) / result.requests.total).toFixed(2)} ms`,
     )
     if (result.non2xx + result.errors + result.timeouts > 0) process.exitCode = 1
     return line
