@@ -9,6 +9,7 @@ import {
   listBusyCalendarsWithIntervals,
   listBusyIntervals,
   type Owner,
+  preparedKysely,
   readHot,
   unpackInstants,
 } from '../db/repositories/calendars.js'
@@ -36,16 +37,60 @@ export interface SchedulingContext {
   assistant: Assistant
 }
 
+// Every column of the three rows by name, not `*`: a prepared statement fails once its result type changes, as
+// it would when a migration adds a column while an instance runs. Record<keyof Row, true> keeps each complete.
+const MEETING_TYPE_COLUMNS: Record<keyof MeetingTypeRow, true> = {
+  id: true,
+  account_id: true,
+  client_id: true,
+  name: true,
+  duration_minutes: true,
+  slot_interval_minutes: true,
+  buffer_before_minutes: true,
+  buffer_after_minutes: true,
+  minimum_notice_minutes: true,
+  horizon_days: true,
+  max_per_day: true,
+  hosts: true,
+  require_assistant_hours: true,
+  contact_hours: true,
+  created_at: true,
+  updated_at: true,
+  deleted_at: true,
+}
+const CLIENT_COLUMNS: Record<keyof ClientRow, true> = {
+  id: true,
+  account_id: true,
+  assistant_id: true,
+  name: true,
+  email: true,
+  time_zone: true,
+  business_hours: true,
+  created_at: true,
+  updated_at: true,
+  deleted_at: true,
+}
+const ASSISTANT_COLUMNS: Record<keyof AssistantRow, true> = {
+  id: true,
+  account_id: true,
+  name: true,
+  email: true,
+  time_zone: true,
+  office_hours: true,
+  created_at: true,
+  updated_at: true,
+  deleted_at: true,
+}
+const CONTEXT_COLUMNS = [
+  ...Object.keys(MEETING_TYPE_COLUMNS).map((k) => `mt.${k}`),
+  ...Object.keys(CLIENT_COLUMNS).map((k) => `c.${k} AS c_${k}`),
+  ...Object.keys(ASSISTANT_COLUMNS).map((k) => `a.${k} AS a_${k}`),
+].join(', ')
+
 // The live meeting type of an account with its live client and that client's assistant, in one round trip.
 const SCHEDULING_CONTEXT = {
   name: 'oh_scheduling_context',
-  text: `SELECT mt.*,
-  c.id AS c_id, c.account_id AS c_account_id, c.assistant_id AS c_assistant_id, c.name AS c_name,
-  c.email AS c_email, c.time_zone AS c_time_zone, c.business_hours AS c_business_hours,
-  c.created_at AS c_created_at, c.updated_at AS c_updated_at, c.deleted_at AS c_deleted_at,
-  a.id AS a_id, a.account_id AS a_account_id, a.name AS a_name, a.email AS a_email,
-  a.time_zone AS a_time_zone, a.office_hours AS a_office_hours,
-  a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.deleted_at AS a_deleted_at
+  text: `SELECT ${CONTEXT_COLUMNS}
 FROM meeting_types mt
 JOIN clients c ON c.id = mt.client_id
 JOIN assistants a ON a.id = c.assistant_id
@@ -60,13 +105,7 @@ WHERE mt.account_id = $1 AND mt.id = $2 AND mt.deleted_at IS NULL
 // events' conditions are those of `listBusyCalendarsWithIntervals` (SPEC 1.2).
 const SCHEDULING_CONTEXT_WITH_BUSY = {
   name: 'oh_scheduling_context_with_busy',
-  text: `SELECT mt.*,
-  c.id AS c_id, c.account_id AS c_account_id, c.assistant_id AS c_assistant_id, c.name AS c_name,
-  c.email AS c_email, c.time_zone AS c_time_zone, c.business_hours AS c_business_hours,
-  c.created_at AS c_created_at, c.updated_at AS c_updated_at, c.deleted_at AS c_deleted_at,
-  a.id AS a_id, a.account_id AS a_account_id, a.name AS a_name, a.email AS a_email,
-  a.time_zone AS a_time_zone, a.office_hours AS a_office_hours,
-  a.created_at AS a_created_at, a.updated_at AS a_updated_at, a.deleted_at AS a_deleted_at,
+  text: `SELECT ${CONTEXT_COLUMNS},
   bc.connection_id AS busy_connection_id, bc.calendar_id AS busy_calendar_id,
   bc.synced_at AS busy_synced_at, bc.instants AS busy_instants
 FROM meeting_types mt
@@ -294,7 +333,13 @@ async function availabilityData(deps: Deps, accountId: string, meetingTypeId: st
     meetingTypeId,
     range,
   )
-  const { bookings, sameTypeBookingStarts } = await bookingData(deps.db, accountId, ctx, range, null)
+  const { bookings, sameTypeBookingStarts } = await bookingData(
+    preparedKysely(deps.database.pool),
+    accountId,
+    ctx,
+    range,
+    null,
+  )
   return { ctx, data: { calendars, busy, bookings, sameTypeBookingStarts } }
 }
 
