@@ -110,9 +110,9 @@ export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarW
   if (!booking || !state || state.state !== 'pending') return
   const previousAttempts = await bookings.startSyncAttempt(deps.db, accountId, bookingId, connectionId)
   if (previousAttempts === null) return
-  const finish = (change: Parameters<typeof bookings.finishSyncAttempt>[5]) =>
+  const finish = (change: SyncOutcome, db: Deps['db'] = deps.db) =>
     bookings.finishSyncAttempt(
-      deps.db,
+      db,
       accountId,
       bookingId,
       connectionId,
@@ -123,7 +123,7 @@ export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarW
 
   const connection = await findConnection(deps.db, accountId, connectionId)
   if (!connection) {
-    await fail(deps, booking, connectionId, finish, 'the calendar connection was removed')
+    await fail(deps, job, booking, finish, 'the calendar connection was removed')
     return
   }
   try {
@@ -162,7 +162,7 @@ export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarW
       'calendar write failed',
     )
     if (!retryable || attempts >= MAX_WRITE_ATTEMPTS) {
-      await fail(deps, booking, connectionId, finish, describe(err))
+      await fail(deps, job, booking, finish, describe(err))
       return
     }
     await finish({ state: 'pending', lastError: describe(err) })
@@ -174,36 +174,29 @@ export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarW
   }
 }
 
+type SyncOutcome = Parameters<typeof bookings.finishSyncAttempt>[5]
+
+/** Gives up on a write: the sync state becomes `failed` and the outbox says so, in one transaction. */
 async function fail(
   deps: Deps,
+  job: CalendarWriteJob,
   booking: bookings.Booking,
-  connectionId: string,
-  finish: (change: Parameters<typeof bookings.finishSyncAttempt>[5]) => Promise<boolean>,
+  finish: (change: SyncOutcome, db: Deps['db']) => Promise<boolean>,
   error: string,
 ): Promise<void> {
-  if (!(await finish({ state: 'failed', lastError: error }))) return
-  const accountId = await accountOf(deps, booking)
-  await inTransaction(deps.db, (trx) =>
-    bookings.insertOutboxEvent(
+  await inTransaction(deps.db, async (trx) => {
+    if (!(await finish({ state: 'failed', lastError: error }, trx))) return
+    await bookings.insertOutboxEvent(
       trx,
-      accountId,
+      job.accountId,
       {
         id: newId(),
         type: 'booking.sync_failed',
         bookingId: booking.id,
         source: booking.source,
-        payload: { bookingId: booking.id, connectionId, error },
+        payload: { bookingId: booking.id, connectionId: job.connectionId, error },
       },
       deps.clock.now(),
-    ),
-  )
-}
-
-async function accountOf(deps: Deps, booking: bookings.Booking): Promise<string> {
-  const row = await deps.db
-    .selectFrom('bookings')
-    .select('account_id')
-    .where('id', '=', booking.id)
-    .executeTakeFirstOrThrow()
-  return row.account_id
+    )
+  })
 }
