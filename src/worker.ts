@@ -17,6 +17,8 @@ export interface WorkerOptions {
   jobTimeoutSeconds: number
   /** How often the outbox is checked for new booking changes. */
   dispatchIntervalMs?: number
+  /** First retry delay of a failed calendar write, doubling after each failure (tests shorten it). */
+  backoffBaseSeconds?: number
 }
 
 export interface Worker {
@@ -31,7 +33,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
     QUEUES.calendarWrite,
     { pollingIntervalSeconds: 0.5, batchSize: 1 },
     async (jobs) => {
-      for (const job of jobs) await writeBookingEvent(deps, boss, job.data)
+      for (const job of jobs) await writeBookingEvent(deps, boss, job.data, options.backoffBaseSeconds)
     },
   )
 

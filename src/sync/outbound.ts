@@ -23,14 +23,18 @@ export interface CalendarWriteJob {
 
 /** Attempts per write before the booking's sync state becomes `failed` (about 40 minutes of backoff in all). */
 export const MAX_WRITE_ATTEMPTS = 8
-const BASE_BACKOFF_SECONDS = 5
+export const BASE_BACKOFF_SECONDS = 5
 export const MAX_BACKOFF_SECONDS = 15 * 60
 
 /** Exponential backoff with jitter, never sooner than the provider's Retry-After. */
-export function retryDelaySeconds(attempt: number, retryAfterSeconds: number | undefined): number {
-  const exponential = Math.min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** attempt)
+export function retryDelaySeconds(
+  attempt: number,
+  retryAfterSeconds: number | undefined,
+  baseSeconds = BASE_BACKOFF_SECONDS,
+): number {
+  const exponential = Math.min(MAX_BACKOFF_SECONDS, baseSeconds * 2 ** attempt)
   const jittered = exponential * (0.75 + Math.random() * 0.5)
-  return Math.ceil(Math.max(jittered, retryAfterSeconds ?? 0))
+  return Math.max(jittered, retryAfterSeconds ?? 0)
 }
 
 function jobOptions(job: CalendarWriteJob): PgBoss.SendOptions {
@@ -103,7 +107,12 @@ function describe(err: unknown): string {
 }
 
 /** Writes the current version of one booking to one calendar; safe to run twice (after a crash, or a burst). */
-export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarWriteJob): Promise<void> {
+export async function writeBookingEvent(
+  deps: Deps,
+  boss: PgBoss,
+  job: CalendarWriteJob,
+  backoffBaseSeconds = BASE_BACKOFF_SECONDS,
+): Promise<void> {
   const { accountId, bookingId, connectionId } = job
   const booking = await bookings.findBooking(deps.db, accountId, bookingId)
   const state = booking && (await bookings.findSyncState(deps.db, accountId, bookingId, connectionId))
@@ -169,7 +178,9 @@ export async function writeBookingEvent(deps: Deps, boss: PgBoss, job: CalendarW
     const retryAfter = err instanceof ProviderError ? err.details.retryAfterSeconds : undefined
     await boss.send(QUEUES.calendarWrite, job, {
       ...jobOptions(job),
-      startAfter: retryDelaySeconds(previousAttempts, retryAfter),
+      startAfter: new Date(
+        Date.now() + retryDelaySeconds(previousAttempts, retryAfter, backoffBaseSeconds) * 1000,
+      ),
     })
   }
 }

@@ -201,6 +201,68 @@ describe.each<ProviderName>(['google', 'microsoft'])('bookings written to %s', (
   })
 })
 
+describe.each<ProviderName>(['google', 'microsoft'])('with 20%% of %s calls failing', (provider) => {
+  it('every booking ends up synced, each event once', async () => {
+    const em = await startEmulators()
+    const t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
+    let worker: Worker | undefined
+    try {
+      const account = await t.createAccount()
+      const people = await createPeople(account)
+      await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
+      const mt = (
+        await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
+      ).body.id
+      const contactId = (await account.post(`/v1/clients/${people.clientId}/contacts`, contactBody())).body.id
+      // From here on one call in five fails: half with a 5xx, half with a 429 and Retry-After.
+      const rules: FaultRule[] = [
+        { route: '*', errorRate: 0.1, status: 503 },
+        { route: '*', errorRate: 0.1, status: 429, retryAfterSeconds: 1 },
+      ]
+      for (const rule of rules)
+        provider === 'google' ? em.google.addFault(rule) : em.microsoft.faults.add(rule)
+      worker = await startWorker(t.app.deps, {
+        jobTimeoutSeconds: 5,
+        dispatchIntervalMs: 50,
+        backoffBaseSeconds: 0.2,
+      })
+      const ids: string[] = []
+      for (let i = 0; i < 12; i++) {
+        const start = new Date(Date.parse('2026-06-02T07:00:00Z') + i * 30 * 60_000).toISOString()
+        const res = await account.post('/v1/bookings', { meetingTypeId: mt, start, contactId })
+        expect(res.status).toBe(201)
+        ids.push(res.body.id)
+      }
+      // Some moved and some cancelled while the failures go on.
+      for (const id of ids.slice(0, 3)) await account.post(`/v1/bookings/${id}/cancel`, {})
+      await account.post(`/v1/bookings/${ids[3]}/reschedule`, { start: '2026-06-03T07:00:00Z' })
+      const states = await until(
+        'all synced',
+        async () => {
+          const all = await Promise.all(
+            ids.map(async (id) => (await account.get(`/v1/bookings/${id}`)).body.sync[0]),
+          )
+          return all.every((s) => s.state === 'synced') && all
+        },
+        60_000,
+      )
+      expect(states.map((s) => s.state)).toEqual(Array(12).fill('synced'))
+      const events = calendarEvents(em, provider)
+      expect(events).toHaveLength(9)
+      expect(new Set(events.map((e) => e.start)).size).toBe(9)
+      expect(events.map((e) => e.start)).toContain('2026-06-03T07:00:00.000Z')
+      const log = provider === 'google' ? em.google.requests.list() : em.microsoft.requestLog.list()
+      const failed = log.filter((r) => r.status === 503 || r.status === 429).length
+      console.log(`${provider}: ${failed} of ${log.length} provider calls failed on the way`)
+      expect(failed).toBeGreaterThan(0)
+    } finally {
+      await worker?.stop()
+      await t.close()
+      await em.close()
+    }
+  }, 90_000)
+})
+
 describe('retry schedule', () => {
   it('backs off exponentially, never sooner than Retry-After, within bounds', () => {
     const delays = Array.from({ length: MAX_WRITE_ATTEMPTS }, (_, i) => retryDelaySeconds(i, undefined))
@@ -209,5 +271,6 @@ describe('retry schedule', () => {
     for (let i = 1; i < 6; i++) expect(delays[i]!).toBeGreaterThan(delays[i - 1]! * 1.1)
     expect(Math.max(...delays)).toBeLessThanOrEqual(15 * 60 * 1.25 + 1)
     expect(retryDelaySeconds(0, 120)).toBe(120)
+    expect(retryDelaySeconds(3, undefined, 0.1)).toBeLessThan(1.1)
   })
 })
