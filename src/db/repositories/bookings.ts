@@ -332,48 +332,68 @@ export async function queueBookingSync(
   bookingId: string,
   owners: { type: 'client' | 'assistant'; id: string }[],
   at: Date,
-): Promise<void> {
-  const destinations = await trx
-    .selectFrom('connection_calendars as cc')
-    .innerJoin('connections as c', 'c.id', 'cc.connection_id')
-    .select(['cc.connection_id', 'cc.calendar_id'])
-    .where('c.account_id', '=', accountId)
-    .where('c.deleted_at', 'is', null)
-    .where('cc.is_destination', '=', true)
-    .where((eb) =>
-      eb.or(owners.map((o) => eb.and([eb('c.owner_type', '=', o.type), eb('c.owner_id', '=', o.id)]))),
+): Promise<BookingSyncState[]> {
+  // One statement: the destinations of the people's live connections, each (re)marked pending.
+  const rows = await trx
+    .insertInto('booking_sync_states')
+    .columns(['booking_id', 'connection_id', 'account_id', 'calendar_id', 'state', 'updated_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('connection_calendars as cc')
+        .innerJoin('connections as c', 'c.id', 'cc.connection_id')
+        .select([
+          sql<string>`${bookingId}::uuid`.as('booking_id'),
+          'cc.connection_id',
+          sql<string>`${accountId}::uuid`.as('account_id'),
+          'cc.calendar_id',
+          sql<'pending'>`'pending'`.as('state'),
+          sql<Date>`${at}::timestamptz`.as('updated_at'),
+        ])
+        .where('c.account_id', '=', accountId)
+        .where('c.deleted_at', 'is', null)
+        .where('cc.is_destination', '=', true)
+        .where((w) =>
+          w.or(owners.map((o) => w.and([w('c.owner_type', '=', o.type), w('c.owner_id', '=', o.id)]))),
+        ),
     )
+    .onConflict((oc) =>
+      oc
+        .columns(['booking_id', 'connection_id'])
+        .doUpdateSet({ state: 'pending', attempts: 0, last_error: null, updated_at: at }),
+    )
+    .returningAll()
     .execute()
-  for (const d of destinations) {
-    await trx
-      .insertInto('booking_sync_states')
-      .values({
-        booking_id: bookingId,
-        connection_id: d.connection_id,
-        account_id: accountId,
-        calendar_id: d.calendar_id,
-        state: 'pending',
-        updated_at: at,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['booking_id', 'connection_id'])
-          .doUpdateSet({ state: 'pending', attempts: 0, last_error: null, updated_at: at }),
-      )
-      .execute()
-  }
+  return rows
+    .map((r) => ({
+      connectionId: r.connection_id,
+      calendarId: r.calendar_id,
+      state: r.state,
+      providerEventId: r.provider_event_id,
+      lastError: r.last_error,
+      updatedAt: r.updated_at,
+    }))
+    .sort((x, y) => (x.connectionId < y.connectionId ? -1 : 1))
 }
 
 export type OutboxEventType =
   | 'booking.created'
   | 'booking.rescheduled'
   | 'booking.cancelled'
+  | 'booking.conflict'
   | 'booking.sync_failed'
+  | 'connection.reauth_required'
 
 export async function insertOutboxEvent(
   trx: Transaction<DB>,
   accountId: string,
-  event: { id: string; type: OutboxEventType; bookingId: string; source: BookingSource; payload: unknown },
+  event: {
+    id: string
+    type: OutboxEventType
+    /** Null for account-level events (`connection.reauth_required`). */
+    bookingId: string | null
+    source: BookingSource | null
+    payload: unknown
+  },
   at: Date,
 ): Promise<void> {
   await trx
@@ -394,7 +414,7 @@ export async function insertOutboxEvent(
 export async function claimUndispatchedOutbox(trx: Transaction<DB>, limit: number) {
   return trx
     .selectFrom('outbox_events')
-    .select(['id', 'account_id', 'type', 'booking_id'])
+    .select(['id', 'account_id', 'type', 'booking_id', 'source', 'payload', 'created_at'])
     .where('dispatched_at', 'is', null)
     .orderBy('id')
     .limit(limit)
@@ -444,8 +464,9 @@ export async function startSyncAttempt(
 }
 
 /**
- * Records the outcome of a write, unless the booking changed meanwhile (its sequence moved on): then the state
- * stays `pending` for the job that the change queued, which writes the newer version.
+ * Records the outcome of a write. The provider's event id is recorded whatever happened meanwhile (it is a fact
+ * about the calendar); the state only if the booking did not change since (its sequence): otherwise it stays
+ * `pending` for the job the change queued, which writes the newer version. True when the state was recorded.
  */
 export async function finishSyncAttempt(
   db: Kysely<DB>,
@@ -462,32 +483,25 @@ export async function finishSyncAttempt(
   },
   at: Date,
 ): Promise<boolean> {
-  const result = await db
+  const current = sql<boolean>`(SELECT sequence FROM bookings WHERE id = ${bookingId} AND account_id = ${accountId}) = ${writtenSequence}`
+  const whenCurrent = <T>(value: T, column: string) =>
+    sql<T>`CASE WHEN ${current} THEN ${value} ELSE ${sql.ref(column)} END`
+  const row = await db
     .updateTable('booking_sync_states')
     .set({
-      state: change.state,
       ...(change.providerEventId !== undefined ? { provider_event_id: change.providerEventId } : {}),
       ...(change.etag !== undefined ? { etag: change.etag } : {}),
-      ...(change.resetAttempts ? { attempts: 0 } : {}),
-      last_error: change.lastError,
+      state: whenCurrent(change.state, 'state'),
+      last_error: whenCurrent(change.lastError, 'last_error'),
+      ...(change.resetAttempts ? { attempts: whenCurrent(0, 'attempts') } : {}),
       updated_at: at,
     })
     .where('account_id', '=', accountId)
     .where('booking_id', '=', bookingId)
     .where('connection_id', '=', connectionId)
-    .where((eb) =>
-      eb(
-        eb
-          .selectFrom('bookings')
-          .select('sequence')
-          .where('id', '=', bookingId)
-          .where('account_id', '=', accountId),
-        '=',
-        writtenSequence,
-      ),
-    )
+    .returning(current.as('current'))
     .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+  return row?.current === true
 }
 
 export async function findSyncState(
@@ -525,4 +539,64 @@ export async function listStalePendingSyncStates(db: Kysely<DB>, olderThan: Date
     .orderBy('updated_at')
     .limit(limit)
     .execute()
+}
+
+/** A booking's event in one calendar of a connection, as the outbound writer last left it. */
+export interface CalendarBookingEvent {
+  bookingId: string
+  providerEventId: string
+  /** The etag / changeKey of our own last write: the same one coming back is our own change. */
+  etag: string | null
+  state: 'pending' | 'synced' | 'failed'
+  status: BookingStatus
+  start: Date
+  end: Date
+}
+
+/** The bookings whose events live in this calendar of this connection (for the effects of calendar changes). */
+export async function listCalendarBookingEvents(
+  db: Kysely<DB>,
+  accountId: string,
+  connectionId: string,
+  calendarId: string,
+): Promise<CalendarBookingEvent[]> {
+  const rows = await db
+    .selectFrom('booking_sync_states as s')
+    .innerJoin('bookings as b', 'b.id', 's.booking_id')
+    .select(['b.id', 's.provider_event_id', 's.etag', 's.state', 'b.status', 'b.starts_at', 'b.ends_at'])
+    .where('s.account_id', '=', accountId)
+    .where('s.connection_id', '=', connectionId)
+    .where('s.calendar_id', '=', calendarId)
+    .where('s.provider_event_id', 'is not', null)
+    .execute()
+  return rows.map((r) => ({
+    bookingId: r.id,
+    providerEventId: r.provider_event_id!,
+    etag: r.etag,
+    state: r.state,
+    status: r.status,
+    start: r.starts_at,
+    end: r.ends_at,
+  }))
+}
+
+/** Confirmed bookings a host attends that overlap [start, end) (buffers not counted: a conflict is the meeting). */
+export async function listHostBookingsOverlapping(
+  db: Kysely<DB>,
+  accountId: string,
+  host: { type: 'client' | 'assistant'; id: string },
+  range: { start: Date; end: Date },
+): Promise<{ id: string; start: Date; end: Date }[]> {
+  let query = db
+    .selectFrom('bookings')
+    .select(['id', 'starts_at', 'ends_at'])
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'confirmed')
+    .where('starts_at', '<', range.end)
+    .where('ends_at', '>', range.start)
+  query =
+    host.type === 'client'
+      ? query.where('client_id', '=', host.id)
+      : query.where('assistant_id', '=', host.id).where('needs_assistant', '=', true)
+  return (await query.execute()).map((r) => ({ id: r.id, start: r.starts_at, end: r.ends_at }))
 }

@@ -1,0 +1,215 @@
+// Shared by the HTTP benchmarks: a throwaway PostgreSQL database, the built server as a child process, and
+// readings of its CPU and memory from /proc.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { connectDatabase, type Database } from '../src/db/connect.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { createAccount } from '../src/services/accounts.js'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url)
+  u.pathname = `/${name}`
+  return u.toString()
+}
+
+export async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Kilobytes of a /proc/<pid>/status field (VmRSS, VmHWM), or 0 when the process is gone. */
+export function procStatusKb(pid: number, field: string): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
+    return match ? Number(match[1]) : 0
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (USER_HZ is 100 on Linux). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** Process ids of the PostgreSQL backends serving a database (PostgreSQL must run on this machine). */
+export async function backendPids(adminUrl: string, dbName: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+      [dbName],
+    )
+    return rows.map((r) => r.pid)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Compiles src/ as `npm run build` does, into a cache folder (node_modules stays reachable from there). */
+export function buildServer(): string {
+  const outDir = join(ROOT, 'node_modules', '.cache', 'officehours-bench')
+  rmSync(outDir, { recursive: true, force: true })
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+  const server = join(outDir, 'server.js')
+  if (!existsSync(server)) throw new Error(`the build failed: ${build.stdout}${build.stderr}`)
+  // tsc emits despite type errors; say so, since the benchmark then runs code that does not type-check.
+  if (build.status !== 0) console.error('  bench: tsc reported errors, benchmarking the emitted code anyway')
+  return server
+}
+
+export async function waitForHealth(base: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${stderr()}`)
+    try {
+      const res = await fetch(`${base}/healthz`)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`the server did not become healthy within 60 s: ${stderr()}`)
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+export async function api<T>(base: string, key: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const json = (await res.json()) as T
+  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+export interface BenchServer {
+  base: string
+  pid: number
+  key: string
+  accountId: string
+  databaseUrl: string
+  dbName: string
+  adminUrl: string
+  /** The database, open from the benchmark's side (for seeding). */
+  database: Database
+  stop(): Promise<void>
+}
+
+/**
+ * A fresh database with an account, and the built server serving it in its own process (`ROLE=api` unless
+ * given), as in production. `stop()` ends the server and drops the database.
+ */
+export async function startBenchServer(
+  options: { role?: string; nodeArgs?: string[] } = {},
+): Promise<BenchServer> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const dbName = `oh_bench_${randomBytes(6).toString('hex')}`
+  const databaseUrl = withDatabase(adminUrl, dbName)
+  const dataDir = mkdtempSync(join(tmpdir(), 'oh-bench-'))
+  const serverScript = buildServer()
+  let child: ChildProcess | undefined
+  let database: Database | undefined
+  const cleanup = async () => {
+    if (child) await stopServer(child)
+    await database?.close()
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {})
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  try {
+    await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`)
+    database = await connectDatabase({ databaseUrl, dataDir, maxConnections: 2 })
+    await migrateToLatest(database.db)
+    const created = await createAccount({ db: database.db }, 'Bench VA business')
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    let serverErr = ''
+    child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverScript], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        ADMIN_TOKEN: randomBytes(24).toString('hex'),
+        ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+        DATA_DIR: dataDir,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        PUBLIC_BASE_URL: base,
+        LOG_LEVEL: 'warn',
+        ROLE: options.role ?? 'api',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      serverErr = (serverErr + chunk.toString()).slice(-4000)
+    })
+    await waitForHealth(base, child, () => serverErr)
+    return {
+      base,
+      pid: child.pid!,
+      key: created.apiKey.key,
+      accountId: created.account.id,
+      databaseUrl,
+      dbName,
+      adminUrl,
+      database,
+      stop: cleanup,
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
+/** The p-th percentile (0–100) of sorted numbers. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+}
