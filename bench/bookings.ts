@@ -68,7 +68,11 @@ export interface BookingBenchResult {
 
 export default async function runBookingBench(): Promise<BookingBenchResult> {
   const total = Number(process.env.BENCH_BOOKINGS ?? 3000)
-  const server = await startBenchServer(process.env.BENCH_CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] } : {})
+  const server = await startBenchServer(
+    process.env.BENCH_CPU_PROF
+      ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] }
+      : {},
+  )
   try {
     const seeded = await seed(server)
     const firstDay = Math.ceil((Date.now() + DAY) / DAY) * DAY

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { connectDatabase, type Database } from '../src/db/connect.js'
@@ -81,7 +81,8 @@ export async function backendPids(adminUrl: string, dbName: string): Promise<num
 
 /** Compiles src/ as `npm run build` does, into a cache folder (node_modules stays reachable from there). */
 export function buildServer(): string {
-  const outDir = join(ROOT, 'node_modules', '.cache', 'officehours-bench')
+  // One folder per benchmark process, so two benchmarks running at once do not build over each other.
+  const outDir = join(ROOT, 'node_modules', '.cache', `officehours-bench-${process.pid}`)
   rmSync(outDir, { recursive: true, force: true })
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], {
@@ -162,6 +163,7 @@ export async function startBenchServer(
     await database?.close()
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {})
     rmSync(dataDir, { recursive: true, force: true })
+    rmSync(dirname(serverScript), { recursive: true, force: true })
   }
   try {
     await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`)
