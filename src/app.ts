@@ -8,7 +8,7 @@ import { connectDatabase, type Database } from './db/connect.js'
 import { createDeps, type Deps } from './deps.js'
 import { adminAuth, apiKeyAuth } from './plugins/auth.js'
 import { genReqId, loggerOptions } from './plugins/logging.js'
-import { createMetricsRegistry, registerMetrics } from './plugins/metrics.js'
+import { registerMetrics } from './plugins/metrics.js'
 import { registerProblemHandling } from './plugins/problem.js'
 import { registerSwagger } from './plugins/swagger.js'
 import { registerAdminRoutes, registerApiKeyRoutes } from './routes/accounts/index.js'
@@ -27,6 +27,7 @@ import {
   type PublicRateLimits,
   registerPublicRoutes,
 } from './routes/public/index.js'
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints/index.js'
 import type { Providers } from './sync/provider.js'
 
 export interface AppOverrides {
@@ -79,7 +80,8 @@ export async function buildApp(
   })
   await app.register(helmet, { contentSecurityPolicy: false, hsts: false })
   await registerSwagger(app)
-  registerMetrics(app, createMetricsRegistry())
+  // The domain metrics (deps.metrics) live on the same registry, so one /metrics shows both.
+  registerMetrics(app, deps.metrics.registry)
 
   registerHealthRoutes(app, deps)
   registerOAuthCallbackRoutes(app, deps)
@@ -99,6 +101,7 @@ export async function buildApp(
     registerBookingRoutes(v1, deps)
     registerBookingLinkRoutes(v1, deps)
     registerConnectionRoutes(v1, deps)
+    registerWebhookEndpointRoutes(v1, deps)
   })
 
   await app.register(async (pub: App) => {

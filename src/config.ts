@@ -16,6 +16,8 @@ export interface Config {
   role: Role
   /** Seconds after which a job whose worker died is handed to another worker. */
   jobTimeoutSeconds: number
+  /** Let app webhooks go to loopback, private and link-local addresses (local development and tests). */
+  webhookAllowPrivateUrls: boolean
   google: {
     clientId: string | null
     clientSecret: string | null
@@ -80,6 +82,12 @@ function postgresUrl(raw: string): string {
     throw new Error('must be a postgres:// connection URL')
   }
   return raw
+}
+
+function boolean(raw: string): boolean {
+  if (raw === 'true') return true
+  if (raw === 'false') return false
+  throw new Error('must be true or false')
 }
 
 function nonEmpty(raw: string): string {
@@ -166,6 +174,13 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Seconds after which a background job whose worker died is retried by another worker.',
     default: '60',
     parse: integerIn(1, 3600),
+  },
+  {
+    name: 'WEBHOOK_ALLOW_PRIVATE_URLS',
+    description:
+      'Allow app webhook endpoints on loopback, private and link-local addresses (true for local development only).',
+    default: 'false',
+    parse: boolean,
   },
   {
     name: 'GOOGLE_CLIENT_ID',
@@ -275,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     logLevel: v('LOG_LEVEL'),
     role: v('ROLE'),
     jobTimeoutSeconds: v('WORKER_JOB_TIMEOUT_SECONDS'),
+    webhookAllowPrivateUrls: v('WEBHOOK_ALLOW_PRIVATE_URLS'),
     google: {
       clientId: v('GOOGLE_CLIENT_ID'),
       clientSecret: v('GOOGLE_CLIENT_SECRET'),

@@ -1,9 +1,15 @@
 // The dependencies every service gets: built once per process (createDeps), overridable by tests.
 import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import type { Database } from './db/connect.js'
+import { insertOutboxEvent } from './db/repositories/bookings.js'
 import type { Owner } from './db/repositories/calendars.js'
+import type { DB } from './db/schema.js'
+import { inTransaction } from './db/transaction.js'
+import { newId } from './ids.js'
+import { createDomainMetrics, type DomainMetrics } from './metrics.js'
 import { resolveEncryptionKey } from './sync/crypto.js'
 import type { ProviderName, Providers } from './sync/provider.js'
 import { createProviders } from './sync/providers.js'
@@ -18,19 +24,27 @@ export interface Deps {
   providers: Providers
   /** The AES-256-GCM key for tokens at rest, resolved on first use (src/sync/crypto.ts resolveEncryptionKey). */
   encryptionKey: () => Buffer
+  /** Domain metrics on the registry /metrics serves (src/metrics.ts). */
+  metrics: DomainMetrics
   hooks: {
-    /** A connection lost its grant. Issue 8 turns this into the `connection.reauth_required` app webhook. */
-    onReauthRequired(event: {
-      accountId: string
-      connectionId: string
-      owner: Owner
-      provider: ProviderName
-    }): Promise<void> | void
+    /**
+     * A connection lost its grant. By default this writes the `connection.reauth_required` outbox event (an app
+     * webhook) through `db`, the caller's executor: inside a transaction it must be that transaction.
+     */
+    onReauthRequired(event: ReauthRequiredEvent, db: Kysely<DB>): Promise<void> | void
   }
+}
+
+export interface ReauthRequiredEvent {
+  accountId: string
+  connectionId: string
+  owner: Owner
+  provider: ProviderName
 }
 
 export interface DepsOverrides {
   clock?: Clock
+  metrics?: DomainMetrics
   providers?: Providers
   hooks?: Partial<Deps['hooks']>
 }
@@ -42,16 +56,36 @@ export function createDeps(
   log: FastifyBaseLogger,
   overrides: DepsOverrides = {},
 ): Deps {
+  const clock = overrides.clock ?? systemClock
   return {
     config,
     database,
     db: database.db,
-    clock: overrides.clock ?? systemClock,
+    clock,
     log,
     providers: overrides.providers ?? createProviders(config),
     encryptionKey: lazyEncryptionKey(config, (message) => log.warn(message)),
-    hooks: { onReauthRequired: () => {}, ...overrides.hooks },
+    metrics: overrides.metrics ?? createDomainMetrics(),
+    hooks: { onReauthRequired: (event, db) => writeReauthEvent(db, clock, event), ...overrides.hooks },
   }
+}
+
+/** The account-scoped outbox event apps get as `connection.reauth_required` (no booking). */
+function writeReauthEvent(db: Kysely<DB>, clock: Clock, event: ReauthRequiredEvent): Promise<void> {
+  return inTransaction(db, (trx) =>
+    insertOutboxEvent(
+      trx,
+      event.accountId,
+      {
+        id: newId(),
+        type: 'connection.reauth_required',
+        bookingId: null,
+        source: null,
+        payload: { connectionId: event.connectionId, owner: event.owner, provider: event.provider },
+      },
+      clock.now(),
+    ),
+  )
 }
 
 /** The token key, resolved on first use: an app that never connects a calendar needs none (and writes no file). */

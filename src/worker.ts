@@ -5,6 +5,12 @@ import type PgBoss from 'pg-boss'
 import type { Deps } from './deps.js'
 import { QUEUES, startJobQueue } from './jobs/queue.js'
 import {
+  DEFAULT_RETRY_DELAYS_SECONDS,
+  deliverWebhook,
+  dispatchRedeliveries,
+  type WebhookDeliveryJob,
+} from './services/webhook-delivery.js'
+import {
   type CalendarWriteJob,
   dispatchOutbox,
   MAX_BACKOFF_SECONDS,
@@ -19,6 +25,10 @@ export interface WorkerOptions {
   dispatchIntervalMs?: number
   /** First retry delay of a failed calendar write, doubling after each failure (tests shorten it). */
   backoffBaseSeconds?: number
+  /** Waits between app webhook attempts; after the last, the delivery fails (tests shorten the schedule). */
+  webhookRetryDelaysSeconds?: readonly number[]
+  /** How often queue depths are sampled into the metrics. */
+  queueSampleIntervalMs?: number
 }
 
 export interface Worker {
@@ -36,6 +46,15 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
       for (const job of jobs) await writeBookingEvent(deps, boss, job.data, options.backoffBaseSeconds)
     },
   )
+  const retryDelays = options.webhookRetryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS
+  // A few at a time: one slow endpoint (up to 10 s) must not hold up every other app's events.
+  await boss.work<WebhookDeliveryJob>(
+    QUEUES.webhookDelivery,
+    { pollingIntervalSeconds: 0.5, batchSize: 4 },
+    async (jobs) => {
+      await Promise.all(jobs.map((job) => deliverWebhook(deps, boss, job.data, retryDelays)))
+    },
+  )
 
   let stopped = false
   let running: Promise<void> = Promise.resolve()
@@ -43,11 +62,19 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
   // Longer than the longest backoff between two attempts, so a write waiting for its retry is never stale.
   const staleAfterMs = (MAX_BACKOFF_SECONDS * 1.25 + options.jobTimeoutSeconds * 2) * 1000
   let lastStaleCheck = 0
+  let lastQueueSample = 0
+  const sampleEvery = options.queueSampleIntervalMs ?? 15_000
   const loop = async () => {
     while (!stopped) {
       try {
         // Drain: keep going while full batches come back.
         while (!stopped && (await dispatchOutbox(deps, boss)) === 100) {}
+        while (!stopped && (await dispatchRedeliveries(deps, boss)) === 100) {}
+        if (Date.now() - lastQueueSample > sampleEvery) {
+          lastQueueSample = Date.now()
+          for (const queue of Object.values(QUEUES))
+            deps.metrics.queueDepth.set({ queue }, await boss.getQueueSize(queue))
+        }
         if (Date.now() - lastStaleCheck > 60_000) {
           lastStaleCheck = Date.now()
           await requeueStalePending(deps, boss, staleAfterMs)

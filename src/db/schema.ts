@@ -218,12 +218,50 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt
 }
 
+export type WebhookEndpointStatus = 'active' | 'failing'
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookEndpointsTable {
+  id: string
+  account_id: string
+  url: string
+  events: Json<string[]>
+  description: string | null
+  secret_enc: string
+  enabled: ColumnType<boolean, boolean | undefined, boolean>
+  status: ColumnType<WebhookEndpointStatus, WebhookEndpointStatus | undefined, WebhookEndpointStatus>
+  failing_since: Date | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface WebhookDeliveriesTable {
+  id: string
+  account_id: string
+  endpoint_id: string
+  event_id: string
+  event_type: string
+  payload: Json<unknown>
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>
+  attempts: ColumnType<number, number | undefined, number>
+  last_response_code: number | null
+  last_error: string | null
+  last_attempt_at: Date | null
+  next_attempt_at: Date | null
+  delivered_at: Date | null
+  queued_at: Date | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
 export interface DB {
   booking_links: BookingLinksTable
   bookings: BookingsTable
   booking_sync_states: BookingSyncStatesTable
   outbox_events: OutboxEventsTable
   idempotency_keys: IdempotencyKeysTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
   connections: ConnectionsTable
   connection_calendars: ConnectionCalendarsTable
   calendar_events: CalendarEventsTable

@@ -7,6 +7,8 @@ import type { DB } from '../db/schema.js'
 export const QUEUES = {
   /** Write one booking's event to one connection's destination calendar. */
   calendarWrite: 'calendar-write',
+  /** Deliver one app webhook (one event to one endpoint); the handler schedules its own retries. */
+  webhookDelivery: 'webhook-delivery',
 } as const
 
 export interface JobQueueOptions {
@@ -32,6 +34,15 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
     name: QUEUES.calendarWrite,
     policy: 'stately',
     retryLimit: 3,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: options.jobTimeoutSeconds,
+  })
+  // pg-boss retries only a job whose worker died or threw; answered-or-not attempts are rescheduled by the handler.
+  await boss.createQueue(QUEUES.webhookDelivery, {
+    name: QUEUES.webhookDelivery,
+    policy: 'standard',
+    retryLimit: 5,
     retryDelay: 5,
     retryBackoff: true,
     expireInSeconds: options.jobTimeoutSeconds,

@@ -248,12 +248,10 @@ async function markReauthRequired(
 ) {
   await repo.setConnectionStatus(deps.db, accountId, connection.id, 'reauth_required', why, deps.clock.now())
   connection.status = 'reauth_required'
-  await deps.hooks.onReauthRequired({
-    accountId,
-    connectionId: connection.id,
-    owner: connection.owner,
-    provider: connection.provider,
-  })
+  await deps.hooks.onReauthRequired(
+    { accountId, connectionId: connection.id, owner: connection.owner, provider: connection.provider },
+    deps.db,
+  )
 }
 
 /** Refreshes the access token now; a dead grant (`invalid_grant`) marks the connection reauth_required. */

@@ -13,6 +13,7 @@ import { newId } from '../ids.js'
 import { QUEUES, transactionExecutor } from '../jobs/queue.js'
 import { bookingManageUrl } from '../services/bookings.js'
 import { ReauthRequiredError, withSession } from '../services/connections.js'
+import { enqueueDeliveries } from '../services/webhook-delivery.js'
 import { type EventDraft, ProviderError } from './provider.js'
 
 export interface CalendarWriteJob {
@@ -41,13 +42,31 @@ function jobOptions(job: CalendarWriteJob): PgBoss.SendOptions {
   return { singletonKey: `${job.bookingId}:${job.connectionId}` }
 }
 
-/** Hands committed booking changes to the queue; returns how many outbox rows it took. */
+const BOOKING_CHANGES = new Set(['booking.created', 'booking.rescheduled', 'booking.cancelled'])
+
+/**
+ * Hands committed outbox rows to the queue: calendar writes for booking changes, and one app webhook delivery per
+ * subscribed endpoint for every event. Returns how many outbox rows it took.
+ */
 export async function dispatchOutbox(deps: Deps, boss: PgBoss, limit = 100): Promise<number> {
-  return deps.db.transaction().execute(async (trx) => {
+  const rows = await deps.db.transaction().execute(async (trx) => {
     const rows = await bookings.claimUndispatchedOutbox(trx, limit)
     const db = transactionExecutor(trx)
+    const now = deps.clock.now()
     for (const row of rows) {
-      if (!row.booking_id || !row.type.startsWith('booking.') || row.type === 'booking.sync_failed') continue
+      await enqueueDeliveries(
+        trx,
+        boss,
+        {
+          id: row.id,
+          accountId: row.account_id,
+          type: row.type,
+          payload: row.payload,
+          createdAt: row.created_at,
+        },
+        now,
+      )
+      if (!row.booking_id || !BOOKING_CHANGES.has(row.type)) continue
       for (const connectionId of await bookings.listPendingSyncStates(trx, row.account_id, row.booking_id)) {
         const job: CalendarWriteJob = { accountId: row.account_id, bookingId: row.booking_id, connectionId }
         await boss.send(QUEUES.calendarWrite, job, { ...jobOptions(job), db })
@@ -56,10 +75,16 @@ export async function dispatchOutbox(deps: Deps, boss: PgBoss, limit = 100): Pro
     await bookings.markOutboxDispatched(
       trx,
       rows.map((r) => r.id),
-      deps.clock.now(),
+      now,
     )
-    return rows.length
+    return rows
   })
+  // Counted after the commit, once per outbox row: every committed booking change, whichever instance made it.
+  for (const row of rows) {
+    if (BOOKING_CHANGES.has(row.type))
+      deps.metrics.bookingEvents.inc({ type: row.type.slice('booking.'.length), source: row.source ?? 'api' })
+  }
+  return rows.length
 }
 
 /**
@@ -133,8 +158,11 @@ export async function writeBookingEvent(
   const connection = await findConnection(deps.db, accountId, connectionId)
   if (!connection) {
     await fail(deps, job, booking, finish, 'the calendar connection was removed')
+    deps.metrics.calendarWrites.inc({ provider: 'unknown', outcome: 'failed' })
     return
   }
+  const count = (outcome: 'synced' | 'retry' | 'failed') =>
+    deps.metrics.calendarWrites.inc({ provider: connection.provider, outcome })
   try {
     const draft = await eventDraft(deps, accountId, booking)
     const written = await withSession(deps, accountId, connection, async (session) => {
@@ -158,6 +186,7 @@ export async function writeBookingEvent(
       lastError: null,
       resetAttempts: true,
     })
+    count('synced')
   } catch (err) {
     const retryable =
       !(err instanceof ReauthRequiredError) &&
@@ -172,9 +201,11 @@ export async function writeBookingEvent(
     )
     if (!retryable || attempts >= MAX_WRITE_ATTEMPTS) {
       await fail(deps, job, booking, finish, describe(err))
+      count('failed')
       return
     }
     await finish({ state: 'pending', lastError: describe(err) })
+    count('retry')
     const retryAfter = err instanceof ProviderError ? err.details.retryAfterSeconds : undefined
     await boss.send(QUEUES.calendarWrite, job, {
       ...jobOptions(job),

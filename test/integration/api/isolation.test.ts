@@ -1,6 +1,8 @@
 // Tenant isolation: every /v1 route with an id, called with another account's ids, is a 404 and changes nothing;
 // lists never show another account's rows. Driven by the OpenAPI document so a new route cannot be forgotten.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertDelivery } from '../../../src/db/repositories/webhooks.js'
+import { newId } from '../../../src/ids.js'
 import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
 import { connectCalendar } from '../../helpers/calendars.js'
 import { assistantBody, clientBody, contactBody, meetingTypeBody } from '../../helpers/factories.js'
@@ -20,6 +22,7 @@ beforeAll(async () => {
   const aContact = (await a.post(`/v1/clients/${aClient}/contacts`, contactBody())).body.id
   const aType = (await a.post('/v1/meeting-types', meetingTypeBody(aClient))).body.id
   await a.post('/v1/booking-links', { meetingTypeId: aType })
+  await a.post('/v1/webhook-endpoints', { url: 'https://a.example.com/hooks', events: ['booking.created'] })
   await a.post('/v1/bookings', { meetingTypeId: aType, start: '2026-06-02T10:00:00Z', contactId: aContact })
 
   ofB.assistant = (await b.post('/v1/assistants', assistantBody())).body.id
@@ -29,6 +32,9 @@ beforeAll(async () => {
   ofB.apiKey = (await b.post('/v1/api-keys', { name: 'second' })).body.id
   ofB.connection = (await connectCalendar(t, b.accountId, { type: 'client', id: ofB.client! })).connectionId
   ofB.bookingLink = (await b.post('/v1/booking-links', { meetingTypeId: ofB.meetingType })).body.id
+  ofB.webhookEndpoint = (
+    await b.post('/v1/webhook-endpoints', { url: 'https://b.example.com/hooks', events: ['booking.created'] })
+  ).body.id
   const slots = (
     await b.get(
       `/v1/availability?meetingTypeId=${ofB.meetingType}&from=2026-06-02T00:00:00Z&to=2026-06-03T00:00:00Z`,
@@ -41,6 +47,22 @@ beforeAll(async () => {
       contactId: ofB.contact,
     })
   ).body.id
+  // A delivery as the worker's dispatcher would record it (no worker runs here).
+  ofB.webhookDelivery = newId()
+  await t.app.deps.db.transaction().execute((trx) =>
+    insertDelivery(
+      trx,
+      b.accountId,
+      {
+        id: ofB.webhookDelivery!,
+        endpointId: ofB.webhookEndpoint!,
+        eventId: newId(),
+        eventType: 'booking.created',
+        payload: { type: 'booking.created', data: { id: ofB.booking } },
+      },
+      new Date(),
+    ),
+  )
 })
 afterAll(() => t.close())
 
@@ -54,6 +76,8 @@ function idsFor(path: string): Record<string, string> {
   if (path.startsWith('/v1/connections')) return { id: ofB.connection! }
   if (path.startsWith('/v1/bookings')) return { id: ofB.booking! }
   if (path.startsWith('/v1/booking-links')) return { id: ofB.bookingLink! }
+  if (path.startsWith('/v1/webhook-endpoints'))
+    return { id: ofB.webhookEndpoint!, deliveryId: ofB.webhookDelivery! }
   throw new Error(`isolation test does not know the ids of ${path}: add it`)
 }
 
@@ -100,6 +124,7 @@ describe('tenant isolation', () => {
       '/v1/api-keys',
       '/v1/bookings',
       '/v1/booking-links',
+      '/v1/webhook-endpoints',
     ]
     for (const url of lists) {
       const res = await a.get(url)
@@ -130,5 +155,7 @@ async function snapshotOfB() {
     calendars: (await b.get(`/v1/connections/${ofB.connection}/calendars`)).body,
     booking: (await b.get(`/v1/bookings/${ofB.booking}`)).body,
     bookingLink: (await b.get(`/v1/booking-links/${ofB.bookingLink}`)).body,
+    webhookEndpoint: (await b.get(`/v1/webhook-endpoints/${ofB.webhookEndpoint}`)).body,
+    webhookDeliveries: (await b.get(`/v1/webhook-endpoints/${ofB.webhookEndpoint}/deliveries`)).body,
   }
 }
