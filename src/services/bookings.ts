@@ -252,12 +252,23 @@ export function listBookings(
   return repo.listBookings(deps.db, accountId, filter, page)
 }
 
+export interface RescheduleOptions {
+  /**
+   * The client moved the event in their own calendar (SPEC 2.3): the time is theirs to choose, so the rules are
+   * not re-checked (`explain` can still show why it is unusual). Other bookings still cannot overlap.
+   */
+  skipRules?: boolean
+  /** The end the calendar event has, when it is not the meeting type's duration. */
+  end?: Date
+}
+
 export async function rescheduleBooking(
   deps: Deps,
   accountId: string,
   id: string,
   input: { start: string },
   source: 'api' | 'link' | 'calendar' = 'api',
+  options: RescheduleOptions = {},
 ): Promise<repo.Booking> {
   const start = Date.parse(input.start)
   return inTransaction(deps.db, async (trx) => {
@@ -268,15 +279,20 @@ export async function rescheduleBooking(
     const ctx = await loadSchedulingContext(trx, accountId, current.meetingTypeId)
     const contact = await findContact(trx, accountId, current.clientId, current.contactId)
     await lockHosts(trx, ctx)
-    const reasons = await recheck(trx, deps, accountId, ctx, start, contact?.timeZone ?? null, current.id)
-    if (reasons.length > 0) throw slotUnavailable(reasons)
+    if (!options.skipRules) {
+      const reasons = await recheck(trx, deps, accountId, ctx, start, contact?.timeZone ?? null, current.id)
+      if (reasons.length > 0) throw slotUnavailable(reasons)
+    }
     const now = deps.clock.now()
     try {
       await repo.moveBooking(
         trx,
         accountId,
         id,
-        { start: new Date(start), end: new Date(start + ctx.meetingType.durationMinutes * MINUTE) },
+        {
+          start: new Date(start),
+          end: options.end ?? new Date(start + ctx.meetingType.durationMinutes * MINUTE),
+        },
         source,
         now,
       )

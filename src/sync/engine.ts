@@ -28,6 +28,10 @@ export interface SyncResult {
   full: boolean
   upserted: number
   deleted: number
+  /** What the provider reported, for the effects on bookings: changed instances (in the window or not)... */
+  changed: ProviderEvent[]
+  /** ...and ids reported deleted (incremental only; a full sync's deletions are whatever `changed` lacks). */
+  deletedIds: string[]
 }
 
 function toInput(e: ProviderEvent): CalendarEventInput {
@@ -101,5 +105,7 @@ export async function syncCalendar(
     full: changes.full,
     upserted: keep.length,
     deleted: changes.full ? 0 : gone.length,
+    changed: changes.events,
+    deletedIds: changes.deletedIds,
   }
 }

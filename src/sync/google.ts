@@ -380,6 +380,11 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
           }
         },
 
+        // A channel's expiration cannot be changed (providers.md): the caller makes a new one.
+        async renewWatch() {
+          return null
+        },
+
         async unwatch(channel) {
           try {
             await call('channels.stop', (cal) =>

@@ -389,6 +389,15 @@ export function createMicrosoftAdapter(opts: MicrosoftAdapterOptions): ProviderA
           }
         },
 
+        async renewWatch(channel, expiresAt) {
+          const res = (await call('subscriptions.update', (c) =>
+            c
+              .api(`/subscriptions/${enc(channel.resourceId)}`)
+              .patch({ expirationDateTime: expiresAt.toISOString() }),
+          )) as { expirationDateTime?: string }
+          return { ...channel, expiresAt: new Date(res.expirationDateTime ?? expiresAt) }
+        },
+
         async unwatch(channel) {
           try {
             await call('subscriptions.delete', (c) =>

@@ -167,6 +167,11 @@ export interface CalendarSession {
   /** Deleting an event that is already gone succeeds. */
   deleteEvent(calendarId: string, eventId: string): Promise<void>
   watch(calendarId: string, request: WatchRequest): Promise<Channel>
+  /**
+   * Extends a channel in place where the provider can (Graph: PATCH expirationDateTime, capped at 10,070 minutes);
+   * null where it cannot (Google: a channel's expiry is fixed, so a new channel is made and the old one stopped).
+   */
+  renewWatch(channel: Channel, expiresAt: Date): Promise<Channel | null>
   unwatch(channel: Channel): Promise<void>
 }
 

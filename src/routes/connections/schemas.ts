@@ -60,6 +60,12 @@ export const ConnectionSchema = Type.Object(
     channelExpiresAt: NullableInstantOutSchema(
       'When the push channel (Google watch, Graph subscription) expires; null while none exists.',
     ),
+    syncMode: Type.Union([Type.Literal('push'), Type.Literal('polling'), Type.Null()], {
+      description:
+        'How calendar changes reach officehours: `push` (Google watch channels, Graph subscriptions to ' +
+        '`/webhooks/*` under PUBLIC_BASE_URL), `polling` (an incremental sync every minute, when the provider ' +
+        'cannot reach PUBLIC_BASE_URL or refused the channel); null until the worker set up the channels.',
+    }),
     createdAt: InstantOutSchema,
     updatedAt: InstantOutSchema,
   },
