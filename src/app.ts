@@ -22,6 +22,7 @@ import { registerConnectionRoutes, registerOAuthCallbackRoutes } from './routes/
 import { registerHealthRoutes } from './routes/health/index.js'
 import { registerMeetingTypeRoutes } from './routes/meeting-types/index.js'
 import { registerPageRoutes } from './routes/pages/index.js'
+import { registerProviderWebhookRoutes } from './routes/provider-webhooks/index.js'
 import {
   DEFAULT_PUBLIC_RATE_LIMITS,
   type PublicRateLimits,
@@ -85,6 +86,7 @@ export async function buildApp(
 
   registerHealthRoutes(app, deps)
   registerOAuthCallbackRoutes(app, deps)
+  await registerProviderWebhookRoutes(app, deps)
 
   await app.register(async (admin: App) => {
     admin.addHook('onRequest', adminAuth(deps.db, config.adminToken))

@@ -10,6 +10,7 @@ import {
   dispatchRedeliveries,
   type WebhookDeliveryJob,
 } from './services/webhook-delivery.js'
+import { type InboundOptions, startInbound } from './sync/inbound.js'
 import {
   type CalendarWriteJob,
   dispatchOutbox,
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   webhookRetryDelaysSeconds?: readonly number[]
   /** How often queue depths are sampled into the metrics. */
   queueSampleIntervalMs?: number
+  /** Calendar changes coming in (SPEC 2.3): channel life, renewal, polling interval (tests shorten them). */
+  inbound?: InboundOptions
 }
 
 export interface Worker {
@@ -55,6 +58,8 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
       await Promise.all(jobs.map((job) => deliverWebhook(deps, boss, job.data, retryDelays)))
     },
   )
+
+  const inbound = await startInbound(deps, boss, options.jobTimeoutSeconds, options.inbound)
 
   let stopped = false
   let running: Promise<void> = Promise.resolve()
@@ -91,7 +96,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
     boss,
     async stop() {
       stopped = true
-      await running
+      await Promise.all([running, inbound.stop()])
       await boss.stop({ graceful: true, timeout: 10_000, close: false })
     },
   }

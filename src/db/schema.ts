@@ -254,6 +254,32 @@ export interface WebhookDeliveriesTable {
   updated_at: UpdatedAt
 }
 
+export interface CalendarChannelsTable {
+  /** Our random channel id (Google `X-Goog-Channel-ID`); polling rows have one too. */
+  id: string
+  account_id: string
+  connection_id: string
+  calendar_id: string
+  provider: 'google' | 'microsoft'
+  mode: 'push' | 'polling'
+  /** Google resourceId or Graph subscription id; null until the provider answered (or when polling). */
+  resource_id: string | null
+  /** SHA-256 of the channel token / clientState (src/secrets.ts hashToken), never the secret. */
+  secret_hash: string | null
+  /** Push: when the channel ends. Polling: when push is tried again (null: never, the URL is not public). */
+  expires_at: Date | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface BookingConflictsTable {
+  account_id: string
+  booking_id: string
+  connection_id: string
+  provider_event_id: string
+  created_at: CreatedAt
+}
+
 export interface DB {
   booking_links: BookingLinksTable
   bookings: BookingsTable
@@ -265,6 +291,8 @@ export interface DB {
   connections: ConnectionsTable
   connection_calendars: ConnectionCalendarsTable
   calendar_events: CalendarEventsTable
+  calendar_channels: CalendarChannelsTable
+  booking_conflicts: BookingConflictsTable
   accounts: AccountsTable
   api_keys: ApiKeysTable
   admin_tokens: AdminTokensTable

@@ -1,6 +1,12 @@
 // Use cases of calendar connections: OAuth start and callback, tokens kept fresh, calendars chosen, syncs run.
 import { randomBytes } from 'node:crypto'
 import type { Owner } from '../db/repositories/calendars.js'
+import {
+  connectionSyncHealth,
+  deleteChannel,
+  listCalendarChannels,
+  type SyncMode,
+} from '../db/repositories/channels.js'
 import * as repo from '../db/repositories/connections.js'
 import { findAssistant, findClient } from '../db/repositories/people.js'
 import type { Deps } from '../deps.js'
@@ -14,7 +20,11 @@ import { type CalendarSession, ProviderError, type ProviderName } from '../sync/
 export const REFRESH_MARGIN_MS = 5 * 60_000
 const STATE_TTL_MS = 10 * 60_000
 
-export type ConnectionView = repo.Connection & { channelExpiresAt: Date | null }
+export type ConnectionView = repo.Connection & {
+  channelExpiresAt: Date | null
+  /** How calendar changes reach us (SPEC 2.3); null until the worker set up the busy calendars' channels. */
+  syncMode: SyncMode | null
+}
 
 export interface CalendarView {
   id: string
@@ -39,8 +49,10 @@ export class ReauthRequiredError extends ConflictError {
   }
 }
 
-function view(c: repo.Connection): ConnectionView {
-  // Push channels come with issue 7; until then there is no channel and so no expiry.
+function view(
+  c: repo.Connection,
+  health: { mode: SyncMode | null; channelExpiresAt: Date | null },
+): ConnectionView {
   const {
     id,
     owner,
@@ -68,7 +80,8 @@ function view(c: repo.Connection): ConnectionView {
     lastErrorAt,
     createdAt,
     updatedAt,
-    channelExpiresAt: null,
+    channelExpiresAt: health.channelExpiresAt,
+    syncMode: health.mode,
   }
 }
 
@@ -416,11 +429,15 @@ export async function listConnections(
 ): Promise<{ data: ConnectionView[] }> {
   if ((await ownerTimeZone(deps, accountId, owner)) === null)
     throw new NotFoundError(owner.type === 'client' ? 'Client' : 'Assistant')
-  return { data: (await repo.listConnectionsOfOwner(deps.db, accountId, owner)).map(view) }
+  const data: ConnectionView[] = []
+  for (const c of await repo.listConnectionsOfOwner(deps.db, accountId, owner))
+    data.push(view(c, await connectionSyncHealth(deps.db, accountId, c.id)))
+  return { data }
 }
 
 export async function getConnection(deps: Deps, accountId: string, id: string): Promise<ConnectionView> {
-  return view(await findLive(deps, accountId, id))
+  const connection = await findLive(deps, accountId, id)
+  return view(connection, await connectionSyncHealth(deps.db, accountId, id))
 }
 
 export async function listCalendars(
@@ -509,9 +526,60 @@ export async function syncConnection(deps: Deps, accountId: string, id: string):
   return getConnection(deps, accountId, id)
 }
 
+/**
+ * Syncs one busy calendar (the inbound sync job, SPEC 2.3): incremental from its cursor, full when `full` or the
+ * cursor expired. Null when there is nothing to sync (connection gone or needing reauth, calendar not busy).
+ * Failures are recorded on the connection (its `lastError`) and rethrown for the job's retry.
+ */
+export async function syncBusyCalendar(
+  deps: Deps,
+  accountId: string,
+  connectionId: string,
+  calendarId: string,
+  options: { full?: boolean } = {},
+): Promise<{ result: SyncResult; connection: repo.StoredConnection } | null> {
+  const connection = await repo.findConnection(deps.db, accountId, connectionId)
+  if (!connection || connection.status === 'reauth_required') return null
+  const calendar = (await repo.listConnectionCalendars(deps.db, accountId, connectionId)).find(
+    (c) => c.calendarId === calendarId,
+  )
+  if (!calendar?.isBusy) return null
+  try {
+    const [result] = await withSession(deps, accountId, connection, (session) =>
+      syncCalendars(deps, accountId, connection, session, [calendar], options.full ?? false),
+    )
+    return result ? { result, connection } : null
+  } catch (err) {
+    await recordFailure(deps, accountId, connection, err)
+    throw err
+  }
+}
+
+/** Stops every push channel of the connection (best effort: an unstopped one expires) and forgets them all. */
+async function stopChannels(deps: Deps, accountId: string, connection: repo.StoredConnection): Promise<void> {
+  for (const ch of await listCalendarChannels(deps.db, accountId, connection.id)) {
+    const resourceId = ch.resourceId
+    if (ch.mode === 'push' && resourceId && connection.status !== 'reauth_required') {
+      try {
+        await withSession(deps, accountId, connection, (session) =>
+          session.unwatch({ channelId: ch.id, resourceId, expiresAt: ch.expiresAt ?? new Date(0) }),
+        )
+      } catch (err) {
+        deps.log.warn(
+          { connectionId: connection.id, reason: err instanceof ProviderError ? err.reason : 'error' },
+          'stopping a push channel failed; it will expire',
+        )
+      }
+    }
+    await deleteChannel(deps.db, accountId, ch.id)
+  }
+}
+
 /** Revokes the grant (best effort), forgets the tokens and the imported events; the connection is soft-deleted. */
 export async function deleteConnection(deps: Deps, accountId: string, id: string): Promise<void> {
   const connection = await findLive(deps, accountId, id)
+  // Channels first: stopping them needs the tokens that the revocation below ends.
+  await stopChannels(deps, accountId, connection)
   const secret = connection.refreshTokenEnc ?? connection.accessTokenEnc
   if (secret) {
     try {
