@@ -16,6 +16,8 @@ export interface Config {
   role: Role
   /** Seconds after which a job whose worker died is handed to another worker. */
   jobTimeoutSeconds: number
+  /** Port of the /metrics listener of a ROLE=worker process; null for none. */
+  workerMetricsPort: number | null
   /** Let app webhooks go to loopback, private and link-local addresses (local development and tests). */
   webhookAllowPrivateUrls: boolean
   google: {
@@ -176,6 +178,12 @@ export const VARIABLES: readonly VariableSpec[] = [
     parse: integerIn(1, 3600),
   },
   {
+    name: 'WORKER_METRICS_PORT',
+    description:
+      'Port on which a ROLE=worker process serves /metrics (Prometheus) on HOST. Unset: none; api and all serve /metrics on PORT.',
+    parse: integerIn(1, 65535),
+  },
+  {
     name: 'WEBHOOK_ALLOW_PRIVATE_URLS',
     description:
       'Allow app webhook endpoints on loopback, private and link-local addresses (true for local development only).',
@@ -290,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     logLevel: v('LOG_LEVEL'),
     role: v('ROLE'),
     jobTimeoutSeconds: v('WORKER_JOB_TIMEOUT_SECONDS'),
+    workerMetricsPort: v('WORKER_METRICS_PORT'),
     webhookAllowPrivateUrls: v('WEBHOOK_ALLOW_PRIVATE_URLS'),
     google: {
       clientId: v('GOOGLE_CLIENT_ID'),

@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createDeps } from './deps.js'
+import { serveMetrics } from './metrics.js'
 import { loggerOptions } from './plugins/logging.js'
 import { type Sandbox, startSandbox } from './sandbox/index.js'
 import { type Bootstrap, bootstrap } from './services/accounts.js'
@@ -55,12 +56,15 @@ async function main(): Promise<void> {
   const serveApi = config.role !== 'worker'
   const app = serveApi ? await buildApp(config, { database }) : null
   const log = app?.log ?? pino(loggerOptions(config.logLevel))
-  const worker =
-    config.role === 'api'
-      ? null
-      : await startWorker(app?.deps ?? createDeps(config, database, log), {
-          jobTimeoutSeconds: config.jobTimeoutSeconds,
-        })
+  const workerDeps = config.role === 'api' ? null : (app?.deps ?? createDeps(config, database, log))
+  const worker = workerDeps
+    ? await startWorker(workerDeps, { jobTimeoutSeconds: config.jobTimeoutSeconds })
+    : null
+  // A worker without the API would keep its domain metrics to itself: give it a bare /metrics listener.
+  const workerMetrics =
+    workerDeps && !app && config.workerMetricsPort !== null
+      ? await serveMetrics(workerDeps.metrics.registry, config.host, config.workerMetricsPort)
+      : null
 
   let closing = false
   const shutdown = async (signal: string) => {
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     try {
       await app?.close()
       await worker?.stop()
+      await workerMetrics?.close()
       await database.close()
       await sandbox?.close()
       process.exit(0)

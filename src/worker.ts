@@ -8,6 +8,8 @@ import {
   DEFAULT_RETRY_DELAYS_SECONDS,
   deliverWebhook,
   dispatchRedeliveries,
+  overdueAfterMs,
+  requeueOverdueDeliveries,
   type WebhookDeliveryJob,
 } from './services/webhook-delivery.js'
 import { type InboundOptions, startInbound } from './sync/inbound.js'
@@ -83,6 +85,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
         if (Date.now() - lastStaleCheck > 60_000) {
           lastStaleCheck = Date.now()
           await requeueStalePending(deps, boss, staleAfterMs)
+          await requeueOverdueDeliveries(deps, overdueAfterMs(options.jobTimeoutSeconds, retryDelays))
         }
       } catch (err) {
         deps.log.warn({ err }, 'outbox dispatch failed; retrying')

@@ -190,35 +190,27 @@ export async function createBooking(
     const mt = ctx.meetingType
     const manageToken = generateToken('manage')
     const needsAssistant = mt.hosts !== 'client'
-    const id = newId()
-    const draft: repo.NewBooking = {
-      id,
-      meetingTypeId: mt.id,
-      clientId: ctx.client.id,
-      assistantId: ctx.assistant.id,
-      contactId: contact.id,
-      bookingLinkId: options.bookingLinkId ?? null,
-      start: new Date(start),
-      end: new Date(start + mt.durationMinutes * MINUTE),
-      bufferBeforeMinutes: mt.bufferBeforeMinutes,
-      bufferAfterMinutes: mt.bufferAfterMinutes,
-      needsAssistant,
-      source: options.source,
-      notes: input.notes ?? null,
-      manageTokenHash: hashToken(manageToken),
-      manageTokenEnc: sealManageToken(deps, manageToken),
-    }
     let booking: repo.Booking
     try {
-      booking = await repo.insertBookingWithEffects(
+      booking = await repo.insertBooking(
         trx,
         accountId,
-        draft,
-        syncOwners(ctx, needsAssistant),
         {
           id: newId(),
-          type: 'booking.created',
-          payload: eventPayload({ ...draft, status: 'confirmed', sequence: 0 }),
+          meetingTypeId: mt.id,
+          clientId: ctx.client.id,
+          assistantId: ctx.assistant.id,
+          contactId: contact.id,
+          bookingLinkId: options.bookingLinkId ?? null,
+          start: new Date(start),
+          end: new Date(start + mt.durationMinutes * MINUTE),
+          bufferBeforeMinutes: mt.bufferBeforeMinutes,
+          bufferAfterMinutes: mt.bufferAfterMinutes,
+          needsAssistant,
+          source: options.source,
+          notes: input.notes ?? null,
+          manageTokenHash: hashToken(manageToken),
+          manageTokenEnc: sealManageToken(deps, manageToken),
         },
         now,
       )
@@ -227,7 +219,21 @@ export async function createBooking(
         throw slotUnavailable([{ code: 'booking_conflict', detail: 'another booking holds this time' }])
       throw err
     }
-    return { booking, manageToken }
+    await repo.queueBookingSync(trx, accountId, booking.id, syncOwners(ctx, needsAssistant), now)
+    await repo.insertOutboxEvent(
+      trx,
+      accountId,
+      {
+        id: newId(),
+        type: 'booking.created',
+        bookingId: booking.id,
+        source: options.source,
+        payload: eventPayload(booking),
+      },
+      now,
+    )
+    const stored = await repo.findBooking(trx, accountId, booking.id)
+    return { booking: stored ?? booking, manageToken }
   })
 }
 
@@ -346,21 +352,7 @@ export async function cancelBooking(
 }
 
 /** What consumers of the outbox (calendar sync, app webhooks) get: the booking as the API shows it. */
-function eventPayload(
-  b: Pick<
-    repo.Booking,
-    | 'id'
-    | 'meetingTypeId'
-    | 'clientId'
-    | 'assistantId'
-    | 'contactId'
-    | 'start'
-    | 'end'
-    | 'status'
-    | 'source'
-    | 'sequence'
-  >,
-) {
+function eventPayload(b: repo.Booking) {
   return {
     id: b.id,
     meetingTypeId: b.meetingTypeId,

@@ -98,6 +98,16 @@ export async function dispatchRedeliveries(deps: Deps, boss: PgBoss, limit = 100
   })
 }
 
+/** Longer than the longest wait between attempts, so a delivery waiting for its retry is never overdue. */
+export function overdueAfterMs(jobTimeoutSeconds: number, retryDelaysSeconds: readonly number[]): number {
+  return (Math.max(0, ...retryDelaysSeconds) * 1.25 + jobTimeoutSeconds * 2) * 1000 + DELIVERY_TIMEOUT_MS
+}
+
+/** Re-dispatches deliveries whose job was lost; safe anywhere, any time (a spare job finds it delivered). */
+export function requeueOverdueDeliveries(deps: Deps, overdueMs: number): Promise<number> {
+  return repo.unqueueOverdueDeliveries(deps.db, new Date(deps.clock.now().getTime() - overdueMs), 500)
+}
+
 interface AttemptResult {
   status: number | null
   error: string | null

@@ -336,3 +336,26 @@ export async function markDeliveriesQueued(trx: Transaction<DB>, ids: string[], 
   if (ids.length === 0) return
   await trx.updateTable('webhook_deliveries').set({ queued_at: at }).where('id', 'in', ids).execute()
 }
+
+/**
+ * Pending deliveries whose next attempt is long overdue (their job was lost: pg-boss gave up after repeated
+ * worker crashes) are handed back to the dispatcher, across all accounts. Returns how many.
+ */
+export async function unqueueOverdueDeliveries(db: Kysely<DB>, overdueBefore: Date, limit: number) {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set({ queued_at: null })
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('queued_at', 'is not', null)
+        .where('next_attempt_at', '<', overdueBefore)
+        .limit(limit),
+    )
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}

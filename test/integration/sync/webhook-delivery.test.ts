@@ -3,6 +3,10 @@
 // endpoint failing; a redelivery goes out again; /metrics counts bookings and deliveries.
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertDelivery } from '../../../src/db/repositories/webhooks.js'
+import { newId } from '../../../src/ids.js'
+import { serveMetrics } from '../../../src/metrics.js'
+import { requeueOverdueDeliveries } from '../../../src/services/webhook-delivery.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import { createTestApp, type TestApp } from '../../helpers/app.js'
 import { createScenario, type Scenario } from '../../helpers/scenario.js'
@@ -103,9 +107,7 @@ describe('webhooks to apps', () => {
     expect(events[0]?.timestamp).toMatch(/Z$/)
     // A tampered body fails verification.
     const first = app.received[0]!
-    expect(() =>
-      verifier.verify(first.body.replace('booking.created', 'booking.cancelled'), first.headers as never),
-    ).toThrow()
+    expect(() => verifier.verify(first.body.replace('"data":', '"data": '), first.headers as never)).toThrow()
 
     await until('recorded as delivered', async () => {
       const list = await deliveries(ep.id)
@@ -213,5 +215,44 @@ describe('webhooks to apps', () => {
     expect(text).toMatch(/officehours_webhook_deliveries_total\{outcome="retry"\} [1-9]/)
     expect(text).toMatch(/officehours_webhook_deliveries_total\{outcome="failed"\} 1/)
     expect(text).toContain('http_requests_total')
+  })
+
+  it('a worker without the API can serve the same metrics on a bare listener', async () => {
+    const listener = await serveMetrics(t.app.deps.metrics.registry, '127.0.0.1', 0)
+    try {
+      const res = await fetch(listener.url)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('officehours_webhook_deliveries_total{outcome="delivered"}')
+      expect((await fetch(listener.url.replace('/metrics', '/other'))).status).toBe(404)
+    } finally {
+      await listener.close()
+    }
+  })
+
+  it('hands a delivery whose job was lost back to the queue', async () => {
+    const app = await receiver()
+    const ep = await endpoint(app.url, ['booking.created'])
+    const eventId = newId()
+    // As if pg-boss had given up on its job after repeated worker crashes: queued, pending, long overdue.
+    await t.app.deps.db.transaction().execute((trx) =>
+      insertDelivery(
+        trx,
+        s.account.accountId,
+        {
+          id: newId(),
+          endpointId: ep.id,
+          eventId,
+          eventType: 'booking.created',
+          payload: { type: 'booking.created', timestamp: '2026-05-01T00:00:00.000Z', data: {} },
+        },
+        new Date('2026-05-01T00:00:00Z'),
+      ),
+    )
+    await new Promise((r) => setTimeout(r, 300))
+    expect(app.received).toHaveLength(0)
+    expect(await requeueOverdueDeliveries(t.app.deps, 3_600_000)).toBe(1)
+    await until('delivered', async () => app.received.length === 1)
+    expect(app.received[0]?.headers['webhook-id']).toBe(eventId)
+    expect(await requeueOverdueDeliveries(t.app.deps, 3_600_000)).toBe(0)
   })
 })
