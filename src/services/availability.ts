@@ -1,16 +1,14 @@
 // Availability queries: load the meeting type with its people and their busy data, run the pure engine.
 import { computeSlots, explainSlot, isValidTimeZone, mergeIntervals } from '../availability/index.js'
 import type { AvailabilityInput, BusyInterval, Interval, Reason } from '../availability/types.js'
+import { type HotReader, preparedKysely, readHot } from '../db/prepared.js'
 import { listHostBookings, listMeetingTypeBookingStarts } from '../db/repositories/bookings.js'
 import {
   type BusyCalendar,
-  type HotReader,
   listBusyCalendars,
   listBusyCalendarsWithIntervals,
   listBusyIntervals,
   type Owner,
-  preparedKysely,
-  readHot,
   unpackInstants,
 } from '../db/repositories/calendars.js'
 import { type MeetingType, rowToMeetingType } from '../db/repositories/meeting-types.js'
