@@ -57,7 +57,10 @@ const WebhookEndpointSchema = Type.Object(
     description: Type.Union([DescriptionSchema, Type.Null()], {
       description: 'What the endpoint is for; null for nothing.',
     }),
-    enabled: Type.Boolean({ description: 'False: no new deliveries are made to it.' }),
+    enabled: Type.Boolean({
+      description:
+        'False: nothing is delivered to it; pending retries end as `failed` (redeliver them after enabling it again).',
+    }),
     status: Type.Union([Type.Literal('active'), Type.Literal('failing')], {
       description:
         '`failing` once a delivery ran out of retries (over 24 h); back to `active` at the next successful delivery.',
@@ -176,7 +179,8 @@ export function registerWebhookEndpointRoutes(app: App, deps: Deps): void {
       schema: {
         tags,
         summary: 'Update a webhook endpoint',
-        description: 'Change the URL, the events, the description, or pause it with `enabled: false`.',
+        description:
+          'Change the URL, the events or the description, or stop deliveries with `enabled: false` (pending retries end as `failed`).',
         security: bearerSecurity,
         params: IdParamsSchema,
         body: Type.Object(
