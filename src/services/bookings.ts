@@ -190,27 +190,35 @@ export async function createBooking(
     const mt = ctx.meetingType
     const manageToken = generateToken('manage')
     const needsAssistant = mt.hosts !== 'client'
+    const id = newId()
+    const draft: repo.NewBooking = {
+      id,
+      meetingTypeId: mt.id,
+      clientId: ctx.client.id,
+      assistantId: ctx.assistant.id,
+      contactId: contact.id,
+      bookingLinkId: options.bookingLinkId ?? null,
+      start: new Date(start),
+      end: new Date(start + mt.durationMinutes * MINUTE),
+      bufferBeforeMinutes: mt.bufferBeforeMinutes,
+      bufferAfterMinutes: mt.bufferAfterMinutes,
+      needsAssistant,
+      source: options.source,
+      notes: input.notes ?? null,
+      manageTokenHash: hashToken(manageToken),
+      manageTokenEnc: sealManageToken(deps, manageToken),
+    }
     let booking: repo.Booking
     try {
-      booking = await repo.insertBooking(
+      booking = await repo.insertBookingWithEffects(
         trx,
         accountId,
+        draft,
+        syncOwners(ctx, needsAssistant),
         {
           id: newId(),
-          meetingTypeId: mt.id,
-          clientId: ctx.client.id,
-          assistantId: ctx.assistant.id,
-          contactId: contact.id,
-          bookingLinkId: options.bookingLinkId ?? null,
-          start: new Date(start),
-          end: new Date(start + mt.durationMinutes * MINUTE),
-          bufferBeforeMinutes: mt.bufferBeforeMinutes,
-          bufferAfterMinutes: mt.bufferAfterMinutes,
-          needsAssistant,
-          source: options.source,
-          notes: input.notes ?? null,
-          manageTokenHash: hashToken(manageToken),
-          manageTokenEnc: sealManageToken(deps, manageToken),
+          type: 'booking.created',
+          payload: eventPayload({ ...draft, status: 'confirmed', sequence: 0 }),
         },
         now,
       )
@@ -219,21 +227,7 @@ export async function createBooking(
         throw slotUnavailable([{ code: 'booking_conflict', detail: 'another booking holds this time' }])
       throw err
     }
-    await repo.queueBookingSync(trx, accountId, booking.id, syncOwners(ctx, needsAssistant), now)
-    await repo.insertOutboxEvent(
-      trx,
-      accountId,
-      {
-        id: newId(),
-        type: 'booking.created',
-        bookingId: booking.id,
-        source: options.source,
-        payload: eventPayload(booking),
-      },
-      now,
-    )
-    const stored = await repo.findBooking(trx, accountId, booking.id)
-    return { booking: stored ?? booking, manageToken }
+    return { booking, manageToken }
   })
 }
 
@@ -352,7 +346,21 @@ export async function cancelBooking(
 }
 
 /** What consumers of the outbox (calendar sync, app webhooks) get: the booking as the API shows it. */
-function eventPayload(b: repo.Booking) {
+function eventPayload(
+  b: Pick<
+    repo.Booking,
+    | 'id'
+    | 'meetingTypeId'
+    | 'clientId'
+    | 'assistantId'
+    | 'contactId'
+    | 'start'
+    | 'end'
+    | 'status'
+    | 'source'
+    | 'sequence'
+  >,
+) {
   return {
     id: b.id,
     meetingTypeId: b.meetingTypeId,
