@@ -156,7 +156,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'ENCRYPTION_KEY',
     description:
-      'AES-256-GCM key for OAuth tokens at rest: 64 hex characters or base64 of 32 bytes. Unset: a key file is generated in DATA_DIR.',
+      'AES-256-GCM key for secrets at rest (OAuth tokens, manage links, webhook secrets, stored answers): 64 hex characters or base64 of 32 bytes. Required with DATABASE_URL; on the embedded database a key file is generated in DATA_DIR.',
     parse: parseEncryptionKey,
   },
   {
@@ -276,6 +276,14 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
         message: `must be set together with ${values.get(a) === null ? b : a}`,
       })
     }
+  }
+  // Several instances share one database: each must read what the others encrypted, so none may invent a key.
+  if (values.get('DATABASE_URL') && values.get('ENCRYPTION_KEY') === null) {
+    problems.push({
+      name: 'ENCRYPTION_KEY',
+      message:
+        'must be set when DATABASE_URL is set (the same key on every instance; `openssl rand -hex 32`)',
+    })
   }
   pair('GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET')
   pair('MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET')

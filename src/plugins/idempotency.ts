@@ -8,6 +8,7 @@ import { sql } from 'kysely'
 import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
 import { DomainError, UnprocessableError, ValidationError } from '../errors.js'
+import { decryptSecret, encryptSecret } from '../sync/crypto.js'
 import { domainProblem } from './problem.js'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
@@ -42,6 +43,16 @@ function fingerprint(request: FastifyRequest): string {
       JSON.stringify([request.method, route, canonical(request.params), canonical(request.body ?? null)]),
     )
     .digest('base64url')
+}
+
+// A stored answer may hold secrets shown once (an API key, a link or manage token, a webhook secret): it is kept
+// encrypted under the encryption key like every other secret at rest.
+function sealResponse(deps: Deps, body: unknown): { sealed: string } {
+  return { sealed: encryptSecret(deps.encryptionKey(), JSON.stringify(body ?? null)) }
+}
+
+function openResponse(deps: Deps, stored: unknown): unknown {
+  return JSON.parse(decryptSecret(deps.encryptionKey(), (stored as { sealed: string }).sealed))
 }
 
 /**
@@ -100,7 +111,7 @@ export async function idempotently<R>(
             'This Idempotency-Key was used with a different request in the last 24 hours.',
           )
         }
-        return { replay: true as const, status: first.status_code, body: first.response as unknown }
+        return { replay: true as const, status: first.status_code, body: openResponse(deps, first.response) }
       }
       await sql`SAVEPOINT idempotent_work`.execute(trx)
       let status: number
@@ -121,7 +132,7 @@ export async function idempotently<R>(
       }
       await trx
         .updateTable('idempotency_keys')
-        .set({ status_code: status, response: JSON.stringify(body ?? null) })
+        .set({ status_code: status, response: JSON.stringify(sealResponse(deps, body)) })
         .where('account_id', '=', accountId)
         .where('key', '=', key)
         .execute()

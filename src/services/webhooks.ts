@@ -30,18 +30,6 @@ function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`
 }
 
-/**
- * The secret encrypted for the trip through the idempotency record (which stores the response to replay it):
- * only the answer to the client ever holds it in clear. `unsealed` opens it again.
- */
-export function sealed<T extends { secret: string }>(deps: Deps, value: T): T {
-  return { ...value, secret: encryptSecret(deps.encryptionKey(), value.secret) }
-}
-
-export function unsealed<T extends { secret: string }>(deps: Deps, value: T): T {
-  return { ...value, secret: decryptSecret(deps.encryptionKey(), value.secret) }
-}
-
 function checkUrl(deps: Deps, url: string): void {
   const problem = webhookUrlProblem(url, deps.config.webhookAllowPrivateUrls)
   if (problem) throw new ValidationError([{ pointer: '/body/url', message: problem }])

@@ -58,6 +58,15 @@ describe('loadConfig', () => {
     expect(config.microsoft.authBaseUrl).toBe('http://127.0.0.1:4020/common')
   })
 
+  it('requires ENCRYPTION_KEY with DATABASE_URL, since every instance must read what the others encrypted', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@db/oh' })).toThrow(
+      /ENCRYPTION_KEY: must be set when DATABASE_URL is set/,
+    )
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u@db/oh', ENCRYPTION_KEY: 'ab'.repeat(32) }).databaseUrl,
+    ).toBe('postgres://u@db/oh')
+  })
+
   it('accepts a base64 encryption key of 32 bytes', () => {
     const key = Buffer.alloc(32, 7).toString('base64')
     expect(loadConfig({ ENCRYPTION_KEY: key }).encryptionKey?.length).toBe(32)

@@ -136,11 +136,8 @@ export function registerWebhookEndpointRoutes(app: App, deps: Deps): void {
     },
     async (request, reply) => {
       reply.code(201)
-      return webhooks.unsealed(
-        deps,
-        await idempotently(deps, request, reply, async (d) =>
-          webhooks.sealed(deps, await webhooks.createEndpoint(d, request.accountId, request.body)),
-        ),
+      return idempotently(deps, request, reply, (d) =>
+        webhooks.createEndpoint(d, request.accountId, request.body),
       )
     },
   )
@@ -234,11 +231,8 @@ export function registerWebhookEndpointRoutes(app: App, deps: Deps): void {
       },
     },
     async (request, reply) =>
-      webhooks.unsealed(
-        deps,
-        await idempotently(deps, request, reply, async (d) =>
-          webhooks.sealed(deps, await webhooks.rotateSecret(d, request.accountId, request.params.id)),
-        ),
+      idempotently(deps, request, reply, (d) =>
+        webhooks.rotateSecret(d, request.accountId, request.params.id),
       ),
   )
 

@@ -382,6 +382,34 @@ describe('Idempotency-Key', () => {
     expect(rows).toHaveLength(1)
   })
 
+  it('keeps stored answers encrypted: no key, token or manage link in clear', async () => {
+    const send = (url: string, payload: object, key: string) =>
+      t.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${s.account.apiKey}`, 'idempotency-key': key },
+        payload,
+      })
+    const apiKey = (await send('/v1/api-keys', { name: 'crm' }, 'secret-key-1')).json().key as string
+    const link = (await send('/v1/booking-links', { meetingTypeId: s.meetingTypeId }, 'secret-link-1')).json()
+      .token as string
+    const booking = (
+      await send(
+        '/v1/bookings',
+        { meetingTypeId: s.meetingTypeId, start: '2026-06-18T08:00:00Z', contactId: s.contactId },
+        'secret-booking-1',
+      )
+    ).json()
+    const manage = String(booking.manageUrl).split('/m/')[1]!
+    const rows = JSON.stringify(await t.database.db.selectFrom('idempotency_keys').selectAll().execute())
+    for (const secret of [apiKey, link, manage]) expect(rows).not.toContain(secret)
+    // And the replay still answers with them.
+    expect((await send('/v1/api-keys', { name: 'crm' }, 'secret-key-1')).json().key).toBe(apiKey)
+    expect(
+      (await send('/v1/booking-links', { meetingTypeId: s.meetingTypeId }, 'secret-link-1')).json().token,
+    ).toBe(link)
+  })
+
   it('keys are per account, and a malformed key is a 400', async () => {
     const b = await createScenario(t)
     const res = await t.app.inject({
