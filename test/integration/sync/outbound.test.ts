@@ -7,6 +7,7 @@ import type { ProviderName } from '../../../src/sync/provider.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { contactBody, meetingTypeBody } from '../../helpers/factories.js'
+import { until } from '../../helpers/until.js'
 import {
   connectThroughOAuth,
   createPeople,
@@ -54,20 +55,6 @@ function calendarEvents(em: Emulators, provider: ProviderName): CalendarEvent[] 
         (a) => a.emailAddress.address,
       ),
     }))
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 describe.each<ProviderName>(['google', 'microsoft'])('bookings written to %s', (provider) => {

@@ -10,21 +10,8 @@ import { requeueOverdueDeliveries } from '../../../src/services/webhook-delivery
 import { startWorker, type Worker } from '../../../src/worker.js'
 import { createTestApp, type TestApp } from '../../helpers/app.js'
 import { createScenario, type Scenario } from '../../helpers/scenario.js'
+import { until } from '../../helpers/until.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js'
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe('webhooks to apps', () => {
   let t: TestApp
