@@ -66,84 +66,80 @@ export async function idempotently<R>(
   reply: FastifyReply,
   work: (deps: Deps) => Promise<R>,
 ): Promise<R> {
-  {
-    const key = request.headers['idempotency-key']
-    if (key === undefined) return work(deps)
-    if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
-      throw new ValidationError([
-        { pointer: '/headers/idempotency-key', message: 'must be 1–255 characters' },
-      ])
-    }
-    const accountId = request.accountId
-    const print = fingerprint(request)
-    const outcome = await deps.db.transaction().execute(async (trx) => {
-      const now = deps.clock.now()
-      await trx
-        .deleteFrom('idempotency_keys')
+  const key = request.headers['idempotency-key']
+  if (key === undefined) return work(deps)
+  if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
+    throw new ValidationError([{ pointer: '/headers/idempotency-key', message: 'must be 1–255 characters' }])
+  }
+  const accountId = request.accountId
+  const print = fingerprint(request)
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now()
+    await trx
+      .deleteFrom('idempotency_keys')
+      .where('account_id', '=', accountId)
+      .where('key', '=', key)
+      .where('created_at', '<', new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
+      .execute()
+    // A concurrent request with the same key blocks here until the first commits, then finds its row.
+    const claimed = await trx
+      .insertInto('idempotency_keys')
+      .values({
+        account_id: accountId,
+        key,
+        fingerprint: print,
+        status_code: 0,
+        response: null,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst()
+    if (!claimed) {
+      const first = await trx
+        .selectFrom('idempotency_keys')
+        .selectAll()
         .where('account_id', '=', accountId)
         .where('key', '=', key)
-        .where('created_at', '<', new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
-        .execute()
-      // A concurrent request with the same key blocks here until the first commits, then finds its row.
-      const claimed = await trx
-        .insertInto('idempotency_keys')
-        .values({
-          account_id: accountId,
-          key,
-          fingerprint: print,
-          status_code: 0,
-          response: null,
-          created_at: now,
-        })
-        .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
-        .returning('key')
-        .executeTakeFirst()
-      if (!claimed) {
-        const first = await trx
-          .selectFrom('idempotency_keys')
-          .selectAll()
-          .where('account_id', '=', accountId)
-          .where('key', '=', key)
-          .executeTakeFirstOrThrow()
-        if (first.fingerprint !== print) {
-          throw new UnprocessableError(
-            'idempotency_key_reused',
-            'This Idempotency-Key was used with a different request in the last 24 hours.',
-          )
-        }
-        return { replay: true as const, status: first.status_code, body: openResponse(deps, first.response) }
+        .executeTakeFirstOrThrow()
+      if (first.fingerprint !== print) {
+        throw new UnprocessableError(
+          'idempotency_key_reused',
+          'This Idempotency-Key was used with a different request in the last 24 hours.',
+        )
       }
-      await sql`SAVEPOINT idempotent_work`.execute(trx)
-      let status: number
-      let body: unknown
-      let error: DomainError | null = null
-      try {
-        const result = await work({ ...deps, db: trx })
-        status = reply.statusCode
-        body = result
-      } catch (err) {
-        // Domain errors are answers too (a 409 is replayed as a 409); anything else rolls back the claim.
-        if (!(err instanceof DomainError)) throw err
-        await sql`ROLLBACK TO SAVEPOINT idempotent_work`.execute(trx)
-        error = err
-        const p = domainProblem(err)
-        status = p.status
-        body = p
-      }
-      await trx
-        .updateTable('idempotency_keys')
-        .set({ status_code: status, response: JSON.stringify(sealResponse(deps, body)) })
-        .where('account_id', '=', accountId)
-        .where('key', '=', key)
-        .execute()
-      return { replay: false as const, status, body, error }
-    })
-    if (outcome.replay) {
-      reply.header('idempotent-replayed', 'true').code(outcome.status)
-      if (outcome.status >= 400) reply.type('application/problem+json')
-      return outcome.body as R
+      return { replay: true as const, status: first.status_code, body: openResponse(deps, first.response) }
     }
-    if (outcome.error) throw outcome.error
+    await sql`SAVEPOINT idempotent_work`.execute(trx)
+    let status: number
+    let body: unknown
+    let error: DomainError | null = null
+    try {
+      const result = await work({ ...deps, db: trx })
+      status = reply.statusCode
+      body = result
+    } catch (err) {
+      // Domain errors are answers too (a 409 is replayed as a 409); anything else rolls back the claim.
+      if (!(err instanceof DomainError)) throw err
+      await sql`ROLLBACK TO SAVEPOINT idempotent_work`.execute(trx)
+      error = err
+      const p = domainProblem(err)
+      status = p.status
+      body = p
+    }
+    await trx
+      .updateTable('idempotency_keys')
+      .set({ status_code: status, response: JSON.stringify(sealResponse(deps, body)) })
+      .where('account_id', '=', accountId)
+      .where('key', '=', key)
+      .execute()
+    return { replay: false as const, status, body, error }
+  })
+  if (outcome.replay) {
+    reply.header('idempotent-replayed', 'true').code(outcome.status)
+    if (outcome.status >= 400) reply.type('application/problem+json')
     return outcome.body as R
   }
+  if (outcome.error) throw outcome.error
+  return outcome.body as R
 }
