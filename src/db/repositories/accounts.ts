@@ -1,6 +1,7 @@
 // Accounts, API keys and admin tokens.
 import type { Kysely } from 'kysely'
 import type { ApiKeyRow, DB } from '../schema.js'
+import { stampOnce } from '../stamp.js'
 
 export interface Account {
   id: string
@@ -55,20 +56,8 @@ export async function listApiKeys(db: Kysely<DB>, accountId: string): Promise<Ap
 }
 
 /** Revokes a key of the account; false when there is no such live key. */
-export async function revokeApiKey(
-  db: Kysely<DB>,
-  accountId: string,
-  id: string,
-  at: Date,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+export function revokeApiKey(db: Kysely<DB>, accountId: string, id: string, at: Date): Promise<boolean> {
+  return stampOnce(db, 'api_keys', 'revoked_at', accountId, id, at)
 }
 
 /** The account of a live key. Authentication is the one lookup that is not scoped by account: it finds the account. */

@@ -1,6 +1,7 @@
 // Booking links: secret URLs for one meeting type (optionally one contact). Only the token's hash is stored.
 import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../schema.js'
+import { stampOnce } from '../stamp.js'
 
 export interface BookingLink {
   id: string
@@ -82,20 +83,8 @@ export async function listBookingLinks(
   return (await query.orderBy('id').limit(500).execute()).map(rowToLink)
 }
 
-export async function revokeBookingLink(
-  db: Kysely<DB>,
-  accountId: string,
-  id: string,
-  at: Date,
-): Promise<boolean> {
-  const result = await db
-    .updateTable('booking_links')
-    .set({ revoked_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+export function revokeBookingLink(db: Kysely<DB>, accountId: string, id: string, at: Date): Promise<boolean> {
+  return stampOnce(db, 'booking_links', 'revoked_at', accountId, id, at)
 }
 
 /** The link a token opens, with its account: the public pages' one lookup not scoped by account. */

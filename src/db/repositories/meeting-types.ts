@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { LocalInterval } from '../../availability/types.js'
 import { type Page, type PageRequest, paginate } from '../pagination.js'
 import type { DB, MeetingTypeRow } from '../schema.js'
+import { stampOnce } from '../stamp.js'
 
 export type Hosts = 'client' | 'assistant' | 'both'
 
@@ -128,18 +129,11 @@ export async function updateMeetingType(
   return row ? rowToMeetingType(row) : null
 }
 
-export async function softDeleteMeetingType(
+export function softDeleteMeetingType(
   db: Kysely<DB>,
   accountId: string,
   id: string,
   at: Date,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('meeting_types')
-    .set({ deleted_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+  return stampOnce(db, 'meeting_types', 'deleted_at', accountId, id, at)
 }

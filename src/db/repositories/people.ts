@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Schedule } from '../../availability/types.js'
 import { type Page, type PageRequest, paginate } from '../pagination.js'
 import type { AssistantRow, ClientRow, ContactRow, DB } from '../schema.js'
+import { stampOnce } from '../stamp.js'
 
 export interface Assistant {
   id: string
@@ -158,20 +159,13 @@ export async function updateAssistant(
   return row ? rowToAssistant(row) : null
 }
 
-export async function softDeleteAssistant(
+export function softDeleteAssistant(
   db: Kysely<DB>,
   accountId: string,
   id: string,
   at: Date,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('assistants')
-    .set({ deleted_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+  return stampOnce(db, 'assistants', 'deleted_at', accountId, id, at)
 }
 
 export async function countClientsOfAssistant(
@@ -283,14 +277,7 @@ export async function softDeleteClient(
   id: string,
   at: Date,
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('clients')
-    .set({ deleted_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
-  if (result.numUpdatedRows === 0n) return false
+  if (!(await stampOnce(trx, 'clients', 'deleted_at', accountId, id, at))) return false
   for (const table of ['contacts', 'meeting_types'] as const) {
     await trx
       .updateTable(table)
@@ -406,20 +393,12 @@ export async function updateContact(
   return row ? rowToContact(row) : null
 }
 
-export async function softDeleteContact(
+export function softDeleteContact(
   db: Kysely<DB>,
   accountId: string,
   clientId: string,
   id: string,
   at: Date,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('contacts')
-    .set({ deleted_at: at })
-    .where('account_id', '=', accountId)
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+  return stampOnce(db, 'contacts', 'deleted_at', accountId, id, at, { clientId })
 }
