@@ -6,11 +6,12 @@ import { newId } from '../../../src/ids.js'
 import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
 import { connectCalendar } from '../../helpers/calendars.js'
 import { assistantBody, clientBody, contactBody, meetingTypeBody } from '../../helpers/factories.js'
+import { type AccountIds, routesWithPathIds } from '../../helpers/isolation-routes.js'
 
 let t: TestApp
 let a: AccountClient
 let b: AccountClient
-const ofB: Record<string, string> = {}
+const ofB = {} as AccountIds
 
 beforeAll(async () => {
   t = await createTestApp()
@@ -26,11 +27,11 @@ beforeAll(async () => {
   await a.post('/v1/bookings', { meetingTypeId: aType, start: '2026-06-02T10:00:00Z', contactId: aContact })
 
   ofB.assistant = (await b.post('/v1/assistants', assistantBody())).body.id
-  ofB.client = (await b.post('/v1/clients', clientBody(ofB.assistant!))).body.id
+  ofB.client = (await b.post('/v1/clients', clientBody(ofB.assistant))).body.id
   ofB.contact = (await b.post(`/v1/clients/${ofB.client}/contacts`, contactBody())).body.id
-  ofB.meetingType = (await b.post('/v1/meeting-types', meetingTypeBody(ofB.client!))).body.id
+  ofB.meetingType = (await b.post('/v1/meeting-types', meetingTypeBody(ofB.client))).body.id
   ofB.apiKey = (await b.post('/v1/api-keys', { name: 'second' })).body.id
-  ofB.connection = (await connectCalendar(t, b.accountId, { type: 'client', id: ofB.client! })).connectionId
+  ofB.connection = (await connectCalendar(t, b.accountId, { type: 'client', id: ofB.client })).connectionId
   ofB.bookingLink = (await b.post('/v1/booking-links', { meetingTypeId: ofB.meetingType })).body.id
   ofB.webhookEndpoint = (
     await b.post('/v1/webhook-endpoints', { url: 'https://b.example.com/hooks', events: ['booking.created'] })
@@ -54,8 +55,8 @@ beforeAll(async () => {
       trx,
       b.accountId,
       {
-        id: ofB.webhookDelivery!,
-        endpointId: ofB.webhookEndpoint!,
+        id: ofB.webhookDelivery,
+        endpointId: ofB.webhookEndpoint,
         eventId: newId(),
         eventType: 'booking.created',
         payload: { type: 'booking.created', data: { id: ofB.booking } },
@@ -66,51 +67,16 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-/** Which of B's ids fills each path parameter, per path template. */
-function idsFor(path: string): Record<string, string> {
-  if (path.startsWith('/v1/clients/{clientId}/contacts')) return { clientId: ofB.client!, id: ofB.contact! }
-  if (path.startsWith('/v1/clients')) return { id: ofB.client!, clientId: ofB.client! }
-  if (path.startsWith('/v1/assistants')) return { id: ofB.assistant! }
-  if (path.startsWith('/v1/meeting-types')) return { id: ofB.meetingType! }
-  if (path.startsWith('/v1/api-keys')) return { id: ofB.apiKey! }
-  if (path.startsWith('/v1/connections')) return { id: ofB.connection! }
-  if (path.startsWith('/v1/bookings')) return { id: ofB.booking! }
-  if (path.startsWith('/v1/booking-links')) return { id: ofB.bookingLink! }
-  if (path.startsWith('/v1/webhook-endpoints'))
-    return { id: ofB.webhookEndpoint!, deliveryId: ofB.webhookDelivery! }
-  throw new Error(`isolation test does not know the ids of ${path}: add it`)
-}
-
-/** A query string that passes validation, for routes that require one. */
-function queryFor(path: string): string {
-  return path.endsWith('/busy') ? '?from=2026-06-01T00:00:00Z&to=2026-06-02T00:00:00Z' : ''
-}
-
-/** A body that passes validation, so the request reaches the lookup. */
-function bodyFor(method: string, path: string): unknown {
-  if (method === 'patch') return {}
-  if (method === 'post' && path === '/v1/clients/{clientId}/contacts') return contactBody()
-  if (method === 'post' && path.endsWith('}/connections')) return { provider: 'google' }
-  if (method === 'post' && path === '/v1/bookings/{id}/reschedule') return { start: '2026-06-03T10:00:00Z' }
-  if (method === 'post') return {}
-  return undefined
-}
-
 describe('tenant isolation', () => {
   it('every /v1 route with a path id answers 404 to another account and changes nothing', async () => {
     const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
     const before = await snapshotOfB()
     let checked = 0
-    for (const [path, operations] of Object.entries<Record<string, unknown>>(spec.paths)) {
-      if (!path.startsWith('/v1/') || !path.includes('{')) continue
-      const ids = idsFor(path)
-      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]!) + queryFor(path)
-      for (const method of Object.keys(operations)) {
-        const res = await a.request(method.toUpperCase() as 'GET', url, bodyFor(method, path))
-        expect(res.status, `${method.toUpperCase()} ${path}: ${res.text}`).toBe(404)
-        expect(res.text).not.toContain(ofB.client!)
-        checked++
-      }
+    for (const route of routesWithPathIds(spec, ofB)) {
+      const res = await a.request(route.method.toUpperCase() as 'GET', route.url, route.body)
+      expect(res.status, `${route.method.toUpperCase()} ${route.path}: ${res.text}`).toBe(404)
+      expect(res.text).not.toContain(ofB.client)
+      checked++
     }
     expect(checked).toBeGreaterThanOrEqual(14)
     expect(await snapshotOfB()).toEqual(before)
