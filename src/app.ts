@@ -9,7 +9,7 @@ import { createDeps, type Deps } from './deps.js'
 import { adminAuth, apiKeyAuth } from './plugins/auth.js'
 import { genReqId, loggerOptions } from './plugins/logging.js'
 import { registerMetrics } from './plugins/metrics.js'
-import { registerProblemHandling } from './plugins/problem.js'
+import { frameworkErrorProblem, registerProblemHandling } from './plugins/problem.js'
 import { registerSwagger } from './plugins/swagger.js'
 import { registerAdminRoutes, registerApiKeyRoutes } from './routes/accounts/index.js'
 import { registerAssistantRoutes } from './routes/assistants/index.js'
@@ -64,6 +64,8 @@ export async function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // A client that reconnects after a restart should not wait on a half-dead keep-alive socket.
     forceCloseConnections: 'idle',
+    // A path that is not valid percent-encoding or has an over-long id is a problem document like any other 4xx.
+    frameworkErrors: frameworkErrorProblem,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)

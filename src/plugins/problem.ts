@@ -28,6 +28,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   410: 'Gone',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -151,7 +152,49 @@ function isFastifyError(error: unknown): error is FastifyError {
   )
 }
 
+/**
+ * Pointers to the strings (and keys) that hold U+0000. PostgreSQL text and jsonb cannot store it, so such input is
+ * refused as invalid here rather than failing in the database. Iterative: an unvalidated body may be deeply nested.
+ */
+export function nulCharacterProblems(parts: Record<string, unknown>): FieldProblem[] {
+  const out: FieldProblem[] = []
+  const stack: [unknown, string][] = Object.entries(parts).map(([part, value]) => [value, `/${part}`])
+  while (stack.length > 0 && out.length < 20) {
+    const [value, pointer] = stack.pop()!
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) out.push({ pointer, message: 'must not contain NUL (U+0000) characters' })
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const at = `${pointer}/${escapePointer(key)}`
+        if (key.includes('\u0000'))
+          out.push({ pointer: at, message: 'names a field with a NUL (U+0000) character' })
+        else stack.push([item, at])
+      }
+    }
+  }
+  return out
+}
+
+/** Errors Fastify raises before any route runs (a path that is not valid percent-encoding, an over-long id). */
+export function frameworkErrorProblem(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendProblem(reply, problem(414, 'uri_too_long', 'A path segment is too long.'))
+  if (error.code === 'FST_ERR_BAD_URL')
+    return sendProblem(reply, problem(400, 'bad_url', 'The path is not valid percent-encoded UTF-8.'))
+  return sendProblem(reply, problem(500, 'internal_error', 'Something went wrong on our side.'))
+}
+
 export function registerProblemHandling(app: FastifyInstance): void {
+  // After schema validation (whose messages come first), before any handler touches the database.
+  app.addHook('preHandler', async (request) => {
+    const problems = nulCharacterProblems({
+      body: request.body,
+      query: request.query,
+      params: request.params,
+    })
+    if (problems.length > 0)
+      throw new ValidationError(problems, problems.map((p) => `${p.pointer} ${p.message}`).join('; '))
+  })
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) return sendProblem(reply, domainProblem(error))
     const fe = error as FastifyError & { validation?: SchemaError[]; validationContext?: string }

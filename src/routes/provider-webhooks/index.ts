@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify'
 import type PgBoss from 'pg-boss'
 import * as channels from '../../db/repositories/channels.js'
 import type { Deps } from '../../deps.js'
+import { problem, sendProblem } from '../../plugins/problem.js'
 import { hashToken, safeEqual } from '../../secrets.js'
 import { createJobSender, enqueueChannelWork, enqueueSync } from '../../sync/inbound.js'
 import type { App } from '../common.js'
@@ -23,6 +24,8 @@ function secretMatches(channel: channels.CalendarChannel, secret: string | undef
   return safeEqual(hashToken(secret), channel.secretHash)
 }
 
+const REJECTION_CODES: Record<number, string> = { 400: 'bad_request', 403: 'forbidden', 404: 'not_found' }
+
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
@@ -34,9 +37,12 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
     return sender
   }
   const rejected = (reply: FastifyReply, status: number, why: string, fields: Record<string, unknown>) => {
-    // What failed and which channel, never the token or clientState.
+    // What failed and which channel, never the token or clientState (neither in the log nor in the answer).
     deps.log.warn({ ...fields, why }, 'provider notification rejected')
-    return reply.code(status).send()
+    return sendProblem(
+      reply,
+      problem(status, REJECTION_CODES[status] ?? 'bad_request', `Notification rejected: ${why}.`),
+    )
   }
 
   await app.register(async (hooks: App) => {
@@ -49,9 +55,8 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
       try {
         done(null, JSON.parse(text))
       } catch {
-        const err = new Error('The body is not JSON.') as Error & { statusCode: number }
-        err.statusCode = 400
-        done(err)
+        // A SyntaxError with a 400 is what the error seam answers as a malformed_json problem.
+        done(Object.assign(new SyntaxError('The body is not JSON.'), { statusCode: 400 }))
       }
     })
 
@@ -87,6 +92,13 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
       const list = Array.isArray(value) ? (value as GraphNotification[]) : []
       const accepted: { channel: channels.CalendarChannel; n: GraphNotification }[] = []
       for (const n of list) {
+        if (!n || typeof n !== 'object') {
+          deps.log.warn(
+            { provider: 'microsoft', kind, why: 'not a notification' },
+            'provider notification rejected',
+          )
+          continue
+        }
         const subscriptionId = typeof n.subscriptionId === 'string' ? n.subscriptionId : ''
         const channel = query.channel
           ? await channels.findChannelForNotification(deps.db, { channelId: query.channel })
@@ -131,7 +143,9 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
             connectionId: channel.connectionId,
             calendarId: channel.calendarId,
           })
-        return reply.code(accepted.length > 0 ? 202 : 403).send()
+        if (accepted.length === 0)
+          return rejected(reply, 403, 'no notification with a known channel', { provider: 'microsoft' })
+        return reply.code(202).send()
       },
     )
 
@@ -161,7 +175,9 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
               deps.log.info({ lifecycleEvent: String(n.lifecycleEvent) }, 'lifecycle event ignored')
           }
         }
-        return reply.code(accepted.length > 0 ? 202 : 403).send()
+        if (accepted.length === 0)
+          return rejected(reply, 403, 'no notification with a known channel', { provider: 'microsoft' })
+        return reply.code(202).send()
       },
     )
   })

@@ -254,3 +254,70 @@ describe('routes', () => {
     expectProblem(await account.get('/'), 404)
   })
 })
+
+describe('input the database cannot store, and URLs the router cannot read', () => {
+  it('refuses a NUL character in a body, a query or a path as a 400 naming the field, not a 500', async () => {
+    expectProblem(
+      await account.post('/v1/assistants', assistantBody({ name: 'Ma\u0000ya' })),
+      400,
+      '/body/name',
+      /NUL/,
+    )
+    expectProblem(await account.post('/v1/api-keys', { name: 'ci\u0000' }), 400, '/body/name', /NUL/)
+    expectProblem(await account.get('/v1/assistants?cursor=%00'), 400, '/query/cursor')
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/microsoft',
+      payload: { value: [{ subscriptionId: 'x\u0000', clientState: 'y' }] },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it('answers a path that is not valid percent-encoding, or an over-long id, with a problem document', async () => {
+    expectProblem(await account.get('/v1/clients/%ff%fe'), 400)
+    expectProblem(await account.get(`/v1/clients/${'x'.repeat(600)}`), 414)
+  })
+})
+
+describe('provider notification routes', () => {
+  const post = (url: string, payload: string, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: { 'content-type': 'application/json', ...headers },
+    })
+
+  it('answers a body that is not JSON with a 400 problem, not a 500', async () => {
+    for (const url of ['/webhooks/google', '/webhooks/microsoft', '/webhooks/microsoft/lifecycle']) {
+      const res = await post(url, '{"value": [', { 'x-goog-channel-id': 'c' })
+      expect(res.statusCode, url).toBe(400)
+      expect(res.json()).toMatchObject({ status: 400, code: 'malformed_json' })
+    }
+  })
+
+  it('skips notifications that are not objects instead of failing on them', async () => {
+    for (const url of ['/webhooks/microsoft', '/webhooks/microsoft/lifecycle']) {
+      const res = await post(url, '{"value": [null, 1, "x"]}')
+      expect(res.statusCode, url).toBe(403)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    }
+  })
+
+  it('rejects unknown channels and wrong secrets with problem documents that do not echo the secret', async () => {
+    const google = await post('/webhooks/google', '', {
+      'x-goog-channel-id': '0196a0b0-0000-7000-8000-000000000000',
+      'x-goog-channel-token': 'the-secret-token',
+    })
+    expect(google.statusCode).toBe(404)
+    expect(google.json()).toMatchObject({ status: 404, type: expect.any(String), title: 'Not Found' })
+    const microsoft = await post(
+      '/webhooks/microsoft',
+      JSON.stringify({ value: [{ subscriptionId: 'nope', clientState: 'the-secret-state' }] }),
+    )
+    expect(microsoft.statusCode).toBe(403)
+    expect(microsoft.json()).toMatchObject({ status: 403, title: 'Forbidden' })
+    expect(google.body + microsoft.body).not.toMatch(/the-secret/)
+  })
+})
