@@ -44,22 +44,26 @@ export interface Worker {
 
 export async function startWorker(deps: Deps, options: WorkerOptions): Promise<Worker> {
   const boss = await startJobQueue(deps.database, { jobTimeoutSeconds: options.jobTimeoutSeconds })
-  await boss.work<CalendarWriteJob>(
-    QUEUES.calendarWrite,
-    { pollingIntervalSeconds: 0.5, batchSize: 1 },
-    async (jobs) => {
-      for (const job of jobs) await writeBookingEvent(deps, boss, job.data, options.backoffBaseSeconds)
-    },
-  )
+  // pg-boss waits out the polling interval after every batch, even with more jobs waiting: a worker would write
+  // at most two events a second however long the queue. A full batch asks for the next one at once.
+  const drain = <T>(queue: string, batchSize: number, handle: (jobs: PgBoss.Job<T>[]) => Promise<void>) => {
+    let id = ''
+    const work = boss.work<T>(queue, { pollingIntervalSeconds: 0.5, batchSize }, async (jobs) => {
+      await handle(jobs)
+      if (jobs.length === batchSize) boss.notifyWorker(id)
+    })
+    return work.then((workerId) => {
+      id = workerId
+    })
+  }
+  await drain<CalendarWriteJob>(QUEUES.calendarWrite, 1, async (jobs) => {
+    for (const job of jobs) await writeBookingEvent(deps, boss, job.data, options.backoffBaseSeconds)
+  })
   const retryDelays = options.webhookRetryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS
   // A few at a time: one slow endpoint (up to 10 s) must not hold up every other app's events.
-  await boss.work<WebhookDeliveryJob>(
-    QUEUES.webhookDelivery,
-    { pollingIntervalSeconds: 0.5, batchSize: 4 },
-    async (jobs) => {
-      await Promise.all(jobs.map((job) => deliverWebhook(deps, boss, job.data, retryDelays)))
-    },
-  )
+  await drain<WebhookDeliveryJob>(QUEUES.webhookDelivery, 4, async (jobs) => {
+    await Promise.all(jobs.map((job) => deliverWebhook(deps, boss, job.data, retryDelays)))
+  })
 
   const inbound = await startInbound(deps, boss, options.jobTimeoutSeconds, options.inbound)
 
