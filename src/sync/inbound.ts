@@ -1,6 +1,7 @@
 // Inbound sync (SPEC 2.3): push channels or polling per busy calendar, one incremental sync per calendar at a time,
 // and the effects of calendar changes on bookings (moved → rescheduled, deleted → cancelled, overlaps → conflict).
 import { randomBytes, randomUUID } from 'node:crypto'
+import { isIP } from 'node:net'
 import PgBoss from 'pg-boss'
 import type { Database } from '../db/connect.js'
 import {
@@ -17,6 +18,7 @@ import { newId } from '../ids.js'
 import { hashToken } from '../secrets.js'
 import { cancelBooking, rescheduleBooking } from '../services/bookings.js'
 import { syncBusyCalendar, withSession } from '../services/connections.js'
+import { isPrivateAddress } from '../services/webhook-urls.js'
 import type { SyncResult } from './engine.js'
 import { type Channel, ProviderError, type ProviderEvent, type ProviderName, syncWindow } from './provider.js'
 import { sandboxProviders } from './providers.js'
@@ -123,18 +125,22 @@ export function pushReachable(config: Deps['config'], provider: ProviderName): b
     return false
   }
   if (url.protocol !== 'https:') return false
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local')) return false
-  if (host === '::1' || host.startsWith('fc') || host.startsWith('fd') || host.startsWith('fe80'))
-    return false
-  const v4 = host.match(/^(\d+)\.(\d+)\.\d+\.\d+$/)
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])]
-    if (a === 127 || a === 10 || a === 0 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31))
-      return false
-    if (a === 169 && b === 254) return false
-  }
-  return true
+  // `localhost.` is `localhost`; brackets wrap an IPv6 literal. Address literals are judged by their range (a name
+  // like fdic.gov or fcbarcelona.com is not an IPv6 prefix), IPv4-mapped IPv6 (which URL writes in hex) as its IPv4.
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase()
+  if (isIP(host) !== 0) return !isPrivateAddress(unmapIPv4(host))
+  return !(host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local'))
+}
+
+/** `::ffff:7f00:1` → `127.0.0.1`; any other address unchanged. */
+function unmapIPv4(host: string): string {
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host)
+  if (!m) return host
+  const [hi, lo] = [Number.parseInt(m[1] ?? '0', 16), Number.parseInt(m[2] ?? '0', 16)]
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
 }
 
 export function webhookAddresses(config: Deps['config'], provider: ProviderName, channelId: string) {
