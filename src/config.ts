@@ -16,6 +16,10 @@ export interface Config {
   role: Role
   /** Seconds after which a job whose worker died is handed to another worker. */
   jobTimeoutSeconds: number
+  /** First wait before a failed calendar write, or a job whose worker died, is tried again (doubling). */
+  workerRetryBaseSeconds: number
+  /** Waits between app webhook attempts; null for the built-in schedule of over 24 h. */
+  webhookRetryDelaysSeconds: readonly number[] | null
   /** Port of the /metrics listener of a ROLE=worker process; null for none. */
   workerMetricsPort: number | null
   /** Let app webhooks go to loopback, private and link-local addresses (local development and tests). */
@@ -52,6 +56,14 @@ function integerIn(min: number, max: number) {
     if (n < min || n > max) throw new Error(`must be an integer between ${min} and ${max}`)
     return n
   }
+}
+
+function secondsList(raw: string): readonly number[] {
+  const parts = raw.split(',').map((p) => p.trim())
+  if (parts.length > 100 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 86_400)) {
+    throw new Error('must be a comma-separated list of at most 100 waits in seconds, each from 1 to 86400')
+  }
+  return Object.freeze(parts.map(Number))
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
@@ -176,6 +188,19 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Seconds after which a background job whose worker died is retried by another worker.',
     default: '60',
     parse: integerIn(1, 3600),
+  },
+  {
+    name: 'WORKER_RETRY_BASE_SECONDS',
+    description:
+      'First wait before a failed calendar write, or a background job whose worker died, is tried again; each further wait doubles (with jitter).',
+    default: '5',
+    parse: integerIn(1, 300),
+  },
+  {
+    name: 'WEBHOOK_RETRY_DELAYS_SECONDS',
+    description:
+      'Waits between app webhook attempts, comma-separated seconds (e.g. 1,2,4); after the last the delivery fails. Unset: 5 s doubling to 2,560 s, then hourly: 34 attempts over more than 24 h.',
+    parse: secondsList,
   },
   {
     name: 'WORKER_METRICS_PORT',
@@ -306,6 +331,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     logLevel: v('LOG_LEVEL'),
     role: v('ROLE'),
     jobTimeoutSeconds: v('WORKER_JOB_TIMEOUT_SECONDS'),
+    workerRetryBaseSeconds: v('WORKER_RETRY_BASE_SECONDS'),
+    webhookRetryDelaysSeconds: v('WEBHOOK_RETRY_DELAYS_SECONDS'),
     workerMetricsPort: v('WORKER_METRICS_PORT'),
     webhookAllowPrivateUrls: v('WEBHOOK_ALLOW_PRIVATE_URLS'),
     google: {

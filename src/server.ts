@@ -58,7 +58,13 @@ async function main(): Promise<void> {
   const log = app?.log ?? pino(loggerOptions(config.logLevel))
   const workerDeps = config.role === 'api' ? null : (app?.deps ?? createDeps(config, database, log))
   const worker = workerDeps
-    ? await startWorker(workerDeps, { jobTimeoutSeconds: config.jobTimeoutSeconds })
+    ? await startWorker(workerDeps, {
+        jobTimeoutSeconds: config.jobTimeoutSeconds,
+        backoffBaseSeconds: config.workerRetryBaseSeconds,
+        ...(config.webhookRetryDelaysSeconds
+          ? { webhookRetryDelaysSeconds: config.webhookRetryDelaysSeconds }
+          : {}),
+      })
     : null
   // A worker without the API would keep its domain metrics to itself: give it a bare /metrics listener.
   const workerMetrics =

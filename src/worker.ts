@@ -26,7 +26,7 @@ export interface WorkerOptions {
   jobTimeoutSeconds: number
   /** How often the outbox is checked for new booking changes. */
   dispatchIntervalMs?: number
-  /** First retry delay of a failed calendar write, doubling after each failure (tests shorten it). */
+  /** First retry delay of a failed calendar write, or of a job whose worker died, doubling after each (tests shorten it). */
   backoffBaseSeconds?: number
   /** Waits between app webhook attempts; after the last, the delivery fails (tests shorten the schedule). */
   webhookRetryDelaysSeconds?: readonly number[]
@@ -43,7 +43,12 @@ export interface Worker {
 }
 
 export async function startWorker(deps: Deps, options: WorkerOptions): Promise<Worker> {
-  const boss = await startJobQueue(deps.database, { jobTimeoutSeconds: options.jobTimeoutSeconds })
+  const boss = await startJobQueue(deps.database, {
+    jobTimeoutSeconds: options.jobTimeoutSeconds,
+    ...(options.backoffBaseSeconds
+      ? { retryDelaySeconds: Math.max(1, Math.round(options.backoffBaseSeconds)) }
+      : {}),
+  })
   // pg-boss waits out the polling interval after every batch, even with more jobs waiting: a worker would write
   // at most two events a second however long the queue. A full batch asks for the next one at once.
   const drain = <T>(queue: string, batchSize: number, handle: (jobs: PgBoss.Job<T>[]) => Promise<void>) => {

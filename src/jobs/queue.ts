@@ -14,6 +14,8 @@ export const QUEUES = {
 export interface JobQueueOptions {
   /** A job whose worker died is retried after this long (pg-boss expiry). */
   jobTimeoutSeconds: number
+  /** First wait before such a job runs again, doubling with each retry (default 5). */
+  retryDelaySeconds?: number
 }
 
 export async function startJobQueue(database: Database, options: JobQueueOptions): Promise<PgBoss> {
@@ -29,25 +31,32 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
   const boss = new PgBoss({ ...base, db: poolExecutor(database) })
   boss.on('error', () => {})
   await boss.start()
+  // pg-boss retries only a job whose worker died or that threw (the database failed mid-job): the handlers
+  // reschedule provider and endpoint failures themselves. Five retries outlast a worker killed a few times in a row.
+  const retries = { retryLimit: 5, retryDelay: options.retryDelaySeconds ?? 5, retryBackoff: true }
   // 'stately': at most one waiting job per key, so a burst of changes to one booking is written once.
-  await boss.createQueue(QUEUES.calendarWrite, {
+  await ensureQueue(boss, {
     name: QUEUES.calendarWrite,
     policy: 'stately',
-    retryLimit: 3,
-    retryDelay: 5,
-    retryBackoff: true,
+    ...retries,
     expireInSeconds: options.jobTimeoutSeconds,
   })
-  // pg-boss retries only a job whose worker died or threw; answered-or-not attempts are rescheduled by the handler.
-  await boss.createQueue(QUEUES.webhookDelivery, {
+  await ensureQueue(boss, {
     name: QUEUES.webhookDelivery,
     policy: 'standard',
-    retryLimit: 5,
-    retryDelay: 5,
-    retryBackoff: true,
+    ...retries,
     expireInSeconds: options.jobTimeoutSeconds,
   })
   return boss
+}
+
+/**
+ * Creates the queue, or brings an existing one to this configuration: pg-boss keeps the options a queue was first
+ * created with, so a changed WORKER_JOB_TIMEOUT_SECONDS would otherwise never reach the queue.
+ */
+async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
+  await boss.createQueue(queue.name, queue)
+  await boss.updateQueue(queue.name, queue)
 }
 
 /** pg-boss on the service's own pool: no second pool, and on PGlite the one session it has. */

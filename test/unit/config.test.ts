@@ -105,6 +105,19 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(/PORT: must be an integer between 0 and 65535/)
   })
 
+  it('reads the worker retry schedules, and refuses a malformed list', () => {
+    expect(loadConfig({})).toMatchObject({ workerRetryBaseSeconds: 5, webhookRetryDelaysSeconds: null })
+    expect(
+      loadConfig({ WORKER_RETRY_BASE_SECONDS: '1', WEBHOOK_RETRY_DELAYS_SECONDS: '1, 2,4' }),
+    ).toMatchObject({ workerRetryBaseSeconds: 1, webhookRetryDelaysSeconds: [1, 2, 4] })
+    for (const bad of ['1,,2', '0', '1.5', 'soon']) {
+      expect(() => loadConfig({ WEBHOOK_RETRY_DELAYS_SECONDS: bad })).toThrow(
+        /WEBHOOK_RETRY_DELAYS_SECONDS: must be/,
+      )
+    }
+    expect(() => loadConfig({ WORKER_RETRY_BASE_SECONDS: '0' })).toThrow(/WORKER_RETRY_BASE_SECONDS/)
+  })
+
   it('the README configuration table lists every variable', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
     for (const variable of VARIABLES) expect(readme).toMatch(new RegExp(`\\|\\s*\`${variable.name}\`\\s*\\|`))
