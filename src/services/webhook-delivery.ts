@@ -200,27 +200,32 @@ export async function deliverWebhook(
   const error = ok ? null : (result.error ?? `answered ${result.status}`)
 
   if (ok) {
-    await repo.recordAttempt(
-      deps.db,
-      accountId,
-      deliveryId,
-      { status: 'delivered', attempts, responseCode: result.status, error: null, nextAttemptAt: null },
-      now,
-    )
-    await repo.setEndpointStatus(deps.db, accountId, endpointId, 'active', now)
+    // The delivery and its endpoint's status change together: nobody sees it delivered with the endpoint failing.
+    await inTransaction(deps.db, async (trx) => {
+      await repo.recordAttempt(
+        trx,
+        accountId,
+        deliveryId,
+        { status: 'delivered', attempts, responseCode: result.status, error: null, nextAttemptAt: null },
+        now,
+      )
+      await repo.setEndpointStatus(trx, accountId, endpointId, 'active', now)
+    })
     deps.metrics.webhookDeliveries.inc({ outcome: 'delivered' })
     return
   }
   const wait = retryDelaysSeconds[attempts - 1]
   if (wait === undefined) {
-    await repo.recordAttempt(
-      deps.db,
-      accountId,
-      deliveryId,
-      { status: 'failed', attempts, responseCode: result.status, error, nextAttemptAt: null },
-      now,
-    )
-    await repo.setEndpointStatus(deps.db, accountId, endpointId, 'failing', now)
+    await inTransaction(deps.db, async (trx) => {
+      await repo.recordAttempt(
+        trx,
+        accountId,
+        deliveryId,
+        { status: 'failed', attempts, responseCode: result.status, error, nextAttemptAt: null },
+        now,
+      )
+      await repo.setEndpointStatus(trx, accountId, endpointId, 'failing', now)
+    })
     deps.metrics.webhookDeliveries.inc({ outcome: 'failed' })
     deps.log.warn({ endpointId, deliveryId, attempts, error }, 'webhook delivery failed for good')
     return
