@@ -54,7 +54,9 @@ export interface LiveServer {
   /** Connects a calendar of `ownerPath` (`/v1/clients/{id}`) through the emulator's OAuth; the connection id. */
   connect(account: HttpAccount, ownerPath: string, provider: 'google' | 'microsoft'): Promise<string>
   alive(): boolean
-  /** SIGTERM, then drops the database and stops the emulators; the process's exit code. */
+  /** SIGTERM and wait for the exit (the database and the emulators stay); the process's exit code. */
+  terminate(): Promise<number | null>
+  /** Terminates the process, drops the database and stops the emulators; the process's exit code. */
   stop(): Promise<number | null>
 }
 
@@ -133,6 +135,10 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   }
 
   const request = (method: string, path: string, o?: RequestOptions) => httpRequest(baseUrl, method, path, o)
+  const terminate = () => {
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGTERM')
+    return child.exited
+  }
 
   function account(accountId: string, apiKey: string): HttpAccount {
     const req = (method: string, path: string, o: RequestOptions = {}) =>
@@ -177,9 +183,9 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       return list.body.data.at(-1).id
     },
     alive: () => child.process.exitCode === null && child.process.signalCode === null,
+    terminate,
     async stop() {
-      if (child.process.exitCode === null) child.process.kill('SIGTERM')
-      const code = await child.exited
+      const code = await terminate()
       await database.drop()
       await emulators.close()
       return code

@@ -6,14 +6,9 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assistantBody, clientBody, contactBody } from '../helpers/factories.js'
 import { type AccountIds, idsFor, type OpenApiDocument } from '../helpers/isolation-routes.js'
-import {
-  type HttpAccount,
-  type HttpResponse,
-  type LiveServer,
-  startLiveServer,
-} from '../helpers/live-server.js'
+import { populateAccount } from '../helpers/live-account.js'
+import { type HttpAccount, type LiveServer, startLiveServer } from '../helpers/live-server.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129)
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_400)
@@ -197,90 +192,6 @@ let linkToken: string
 let manageToken: string
 let otherLinkToken: string
 let slotStarts: string[] = []
-
-async function created(res: HttpResponse, what: string) {
-  if (res.status !== 201 && res.status !== 200) throw new Error(`${what}: ${res.status} ${res.text}`)
-  return res.body
-}
-
-/** An account with one of everything, made over HTTP (the Google connection through the emulator's OAuth). */
-async function populate(account: HttpAccount, connect: boolean, main = true): Promise<AccountIds> {
-  const assistant = await created(
-    await account.post('/v1/assistants', assistantBody({ timeZone: 'Europe/Berlin' })),
-    'assistant',
-  )
-  const client = await created(
-    await account.post('/v1/clients', clientBody(assistant.id, { timeZone: 'Europe/Berlin' })),
-    'client',
-  )
-  const contact = await created(
-    await account.post(`/v1/clients/${client.id}/contacts`, contactBody()),
-    'contact',
-  )
-  const meetingType = await created(
-    await account.post('/v1/meeting-types', { clientId: client.id, name: 'Intro', minimumNoticeMinutes: 0 }),
-    'meeting type',
-  )
-  const key = await created(await account.post('/v1/api-keys', { name: 'second' }), 'api key')
-  const from = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)
-  const to = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
-  const slots = await account.get(
-    `/v1/availability?meetingTypeId=${meetingType.id}&from=${from}T00:00:00Z&to=${to}T00:00:00Z`,
-  )
-  const starts = (slots.body?.slots ?? []).map((s: { start: string }) => s.start) as string[]
-  if (starts.length < 4) throw new Error(`no slots: ${slots.status} ${slots.text}`)
-  slotStarts = starts
-  const booking = await created(
-    await account.post('/v1/bookings', {
-      meetingTypeId: meetingType.id,
-      start: starts[0],
-      contactId: contact.id,
-    }),
-    'booking',
-  )
-  const link = await created(
-    await account.post('/v1/booking-links', { meetingTypeId: meetingType.id }),
-    'link',
-  )
-  const endpoint = await created(
-    await account.post('/v1/webhook-endpoints', {
-      url: 'https://hooks.example.com/in',
-      events: ['booking.created'],
-    }),
-    'webhook endpoint',
-  )
-  const connection = connect
-    ? await server.connect(account, `/v1/clients/${client.id}`, 'google')
-    : randomUUID()
-  if (account === a && main) {
-    linkToken = link.token
-    const publicBooking = await created(
-      await server.request('POST', `/public/v1/links/${link.token}/bookings`, {
-        json: { start: starts[2], name: 'Pia', email: 'pia@partner.example', timeZone: 'Europe/Berlin' },
-      }),
-      'public booking',
-    )
-    manageToken = publicBooking.manageToken
-    const revoked = await created(await account.post('/v1/api-keys', { name: 'revoked' }), 'api key')
-    await account.delete(`/v1/api-keys/${revoked.id}`)
-    revokedKey = revoked.key
-  } else if (account === b) {
-    otherLinkToken = link.token
-  }
-  return {
-    assistant: assistant.id,
-    client: client.id,
-    contact: contact.id,
-    meetingType: meetingType.id,
-    apiKey: key.id,
-    connection,
-    booking: booking.id,
-    bookingLink: link.id,
-    webhookEndpoint: endpoint.id,
-    // No worker runs here, so no delivery exists: a well-formed id that is nobody's.
-    webhookDelivery: randomUUID(),
-  }
-}
 
 function routes(): Route[] {
   const out: Route[] = []
@@ -760,9 +671,14 @@ beforeAll(async () => {
   server = await startLiveServer({ env: { ROLE: 'api', LOG_LEVEL: 'warn' } })
   a = await server.createAccount('Fuzz A')
   b = await server.createAccount('Fuzz B')
-  ofA = await populate(a, true)
-  ofB = await populate(b, false)
-  spare = await populate(a, true, false)
+  const mainOfA = await populateAccount(server, a, { label: 'Fuzz-A', provider: 'google' })
+  ;({ ids: ofA, linkToken, manageToken, slotStarts } = mainOfA)
+  const ofBoth = await populateAccount(server, b, { label: 'Fuzz-B' })
+  ;({ ids: ofB, linkToken: otherLinkToken } = ofBoth)
+  spare = (await populateAccount(server, a, { label: 'Fuzz-A-spare', provider: 'microsoft' })).ids
+  const revoked = await a.post('/v1/api-keys', { name: 'revoked' })
+  await a.delete(`/v1/api-keys/${revoked.body.id}`)
+  revokedKey = revoked.body.key
 }, 120_000)
 
 afterAll(async () => {
