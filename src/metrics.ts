@@ -1,8 +1,8 @@
-// Domain metrics an operator needs (bookings, calendar writes, queue depth, app webhook deliveries), on the same
-// prom-client registry as the HTTP metrics so one /metrics shows them all.
+// Domain metrics an operator needs (bookings, calendar writes, calendar syncs and provider notifications, queue depth,
+// app webhook deliveries), on the same prom-client registry as the HTTP metrics so one /metrics shows them all.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { createMetricsRegistry } from './plugins/metrics.js'
 
 export interface DomainMetrics {
@@ -10,6 +10,12 @@ export interface DomainMetrics {
   /** Committed booking changes, counted once each when the outbox hands them on. */
   bookingEvents: Counter<'type' | 'source'>
   calendarWrites: Counter<'provider' | 'outcome'>
+  /** Inbound sync runs of one calendar (the worker's sync jobs), by what ran (incremental or full) and outcome. */
+  calendarSyncs: Counter<'provider' | 'kind' | 'outcome'>
+  /** From the webhook route accepting a notification (the earliest still pending) to the end of its sync. */
+  notificationSyncLag: Histogram<'provider'>
+  /** Notifications posted to /webhooks/*, counted by the API process that answered them. */
+  providerNotifications: Counter<'provider' | 'outcome'>
   queueDepth: Gauge<'queue'>
   webhookDeliveries: Counter<'outcome'>
 }
@@ -26,6 +32,25 @@ export function createDomainMetrics(registry: Registry = createMetricsRegistry()
     calendarWrites: new Counter({
       name: 'officehours_calendar_writes_total',
       help: 'Attempts to write a booking to a calendar, by provider and outcome (synced, retry, failed).',
+      labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
+    calendarSyncs: new Counter({
+      name: 'officehours_calendar_syncs_total',
+      help: 'Inbound syncs of one calendar, by provider, kind (incremental, full) and outcome (ok, failed).',
+      labelNames: ['provider', 'kind', 'outcome'],
+      registers: [registry],
+    }),
+    notificationSyncLag: new Histogram({
+      name: 'officehours_notification_sync_lag_seconds',
+      help: 'Seconds from a provider notification being accepted to the end of the sync that covers it.',
+      labelNames: ['provider'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    providerNotifications: new Counter({
+      name: 'officehours_provider_notifications_total',
+      help: 'Provider notifications received on /webhooks/*, by provider and outcome (accepted, rejected).',
       labelNames: ['provider', 'outcome'],
       registers: [registry],
     }),

@@ -36,6 +36,11 @@ export interface CalendarSyncJob {
   calendarId: string
   /** A full resync (Graph `missed` lifecycle event): the calendar's busy data replaced atomically. */
   full?: boolean
+  /**
+   * When a webhook route accepted the notification behind this job (epoch ms, wall clock), for the lag metric.
+   * Notifications arriving while this job waits are dropped by the queue, so it stays the earliest pending one.
+   */
+  notifiedAt?: number
 }
 
 export interface CalendarChannelJob {
@@ -373,12 +378,36 @@ export async function pollCalendars(deps: Deps, boss: PgBoss): Promise<number> {
 
 /** Runs one calendar's sync and applies what changed to the bookings whose events live there. */
 export async function runCalendarSync(deps: Deps, job: CalendarSyncJob): Promise<SyncResult | null> {
-  const synced = await syncBusyCalendar(deps, job.accountId, job.connectionId, job.calendarId, {
-    full: job.full ?? false,
-  })
+  let synced: Awaited<ReturnType<typeof syncBusyCalendar>>
+  try {
+    synced = await syncBusyCalendar(deps, job.accountId, job.connectionId, job.calendarId, {
+      full: job.full ?? false,
+    })
+  } catch (err) {
+    await countFailedSync(deps, job)
+    throw err
+  }
   if (!synced) return null
+  const provider = synced.connection.provider
+  // An expired cursor turns an incremental job into a full sync: the kind is what ran.
+  deps.metrics.calendarSyncs.inc({
+    provider,
+    kind: synced.result.full ? 'full' : 'incremental',
+    outcome: 'ok',
+  })
   await applyToBookings(deps, job, synced.result, synced.connection.owner)
+  if (job.notifiedAt !== undefined)
+    deps.metrics.notificationSyncLag.observe({ provider }, Math.max(0, Date.now() - job.notifiedAt) / 1000)
   return synced.result
+}
+
+async function countFailedSync(deps: Deps, job: CalendarSyncJob): Promise<void> {
+  const connection = await findConnection(deps.db, job.accountId, job.connectionId).catch(() => null)
+  deps.metrics.calendarSyncs.inc({
+    provider: connection?.provider ?? 'unknown',
+    kind: job.full ? 'full' : 'incremental',
+    outcome: 'failed',
+  })
 }
 
 const sameInstant = (a: Date, b: Date) => a.getTime() === b.getTime()

@@ -45,6 +45,11 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
     )
   }
 
+  const googleRejected = (...args: Parameters<typeof rejected>) => {
+    deps.metrics.providerNotifications.inc({ provider: 'google', outcome: 'rejected' })
+    return rejected(...args)
+  }
+
   await app.register(async (hooks: App) => {
     // Google's notifications are empty bodies labelled `application/json; utf-8` (providers.md), which the
     // default JSON parser refuses with a 400: here an empty body is no body, and anything else is JSON.
@@ -61,23 +66,26 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
     })
 
     hooks.post('/webhooks/google', hidden, async (request, reply) => {
+      const receivedAt = Date.now()
       const channelId = header(request.headers['x-goog-channel-id'])
       const state = header(request.headers['x-goog-resource-state'])
       const resourceId = header(request.headers['x-goog-resource-id'])
-      if (!channelId) return rejected(reply, 400, 'no channel id', { provider: 'google' })
+      if (!channelId) return googleRejected(reply, 400, 'no channel id', { provider: 'google' })
       const channel = await channels.findChannelForNotification(deps.db, { channelId })
       if (channel?.provider !== 'google')
-        return rejected(reply, 404, 'unknown channel', { provider: 'google', channelId })
+        return googleRejected(reply, 404, 'unknown channel', { provider: 'google', channelId })
       if (!secretMatches(channel, header(request.headers['x-goog-channel-token'])))
-        return rejected(reply, 403, 'wrong channel token', { provider: 'google', channelId })
+        return googleRejected(reply, 403, 'wrong channel token', { provider: 'google', channelId })
       if (channel.resourceId && resourceId && channel.resourceId !== resourceId)
-        return rejected(reply, 403, 'wrong resource id', { provider: 'google', channelId })
+        return googleRejected(reply, 403, 'wrong resource id', { provider: 'google', channelId })
+      deps.metrics.providerNotifications.inc({ provider: 'google', outcome: 'accepted' })
       // `sync` only says the channel works (it may come before the watch call has returned): nothing changed.
       if (state !== 'sync')
         await enqueueSync(jobs(), {
           accountId: channel.accountId,
           connectionId: channel.connectionId,
           calendarId: channel.calendarId,
+          notifiedAt: receivedAt,
         })
       return reply.code(200).send()
     })
@@ -91,6 +99,9 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
       const value = (body as { value?: unknown } | undefined)?.value
       const list = Array.isArray(value) ? (value as GraphNotification[]) : []
       const accepted: { channel: channels.CalendarChannel; n: GraphNotification }[] = []
+      const count = (outcome: 'accepted' | 'rejected', n = 1) =>
+        deps.metrics.providerNotifications.inc({ provider: 'microsoft', outcome }, n)
+      if (list.length === 0) count('rejected')
       for (const n of list) {
         if (!n || typeof n !== 'object') {
           deps.log.warn(
@@ -123,6 +134,8 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
         }
         accepted.push({ channel, n })
       }
+      count('accepted', accepted.length)
+      count('rejected', list.length - accepted.length)
       return accepted
     }
 
@@ -135,6 +148,7 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
       hidden,
       async (request, reply) => {
         if (typeof request.query.validationToken === 'string') return validation(request.query, reply)
+        const receivedAt = Date.now()
         const accepted = await graphChannels(request.query, request.body, 'change')
         const calendars = new Map(accepted.map(({ channel }) => [channel.id, channel]))
         for (const channel of calendars.values())
@@ -142,6 +156,7 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
             accountId: channel.accountId,
             connectionId: channel.connectionId,
             calendarId: channel.calendarId,
+            notifiedAt: receivedAt,
           })
         if (accepted.length === 0)
           return rejected(reply, 403, 'no notification with a known channel', { provider: 'microsoft' })
@@ -154,6 +169,7 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
       hidden,
       async (request, reply) => {
         if (typeof request.query.validationToken === 'string') return validation(request.query, reply)
+        const receivedAt = Date.now()
         const accepted = await graphChannels(request.query, request.body, 'lifecycle')
         for (const { channel, n } of accepted) {
           const calendar = {
@@ -169,7 +185,7 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
               await enqueueChannelWork(jobs(), { ...calendar, recreate: channel.id })
               break
             case 'missed':
-              await enqueueSync(jobs(), { ...calendar, full: true })
+              await enqueueSync(jobs(), { ...calendar, full: true, notifiedAt: receivedAt })
               break
             default:
               deps.log.info({ lifecycleEvent: String(n.lifecycleEvent) }, 'lifecycle event ignored')

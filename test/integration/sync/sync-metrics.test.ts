@@ -1,0 +1,193 @@
+// Inbound sync metrics on /metrics (issue 8), both providers through the emulators: a real notification is counted
+// as accepted, its sync as an incremental ok run, and its lag observed; a forged one is counted as rejected; a sync
+// that fails is counted as failed. The worker shares the app's registry, as with ROLE=all.
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ProviderName } from '../../../src/sync/provider.js'
+import { startWorker, type Worker } from '../../../src/worker.js'
+import type { AccountClient, TestApp } from '../../helpers/app.js'
+import { until } from '../../helpers/until.js'
+import {
+  busyOf,
+  connectThroughOAuth,
+  createPeople,
+  createTestApp,
+  type Emulators,
+  type OwnerHands,
+  ownerHands,
+  type People,
+  startEmulators,
+  tunedProviders,
+} from './harness.js'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The value of one sample of the Prometheus text, 0 when it is absent; every given label must match. */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (!match || match[1] !== name) continue
+    const have = new Map([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(match[3])
+  }
+  return 0
+}
+
+describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (provider) => {
+  let em: Emulators
+  let t: TestApp
+  let account: AccountClient
+  let people: People
+  let owner: OwnerHands
+  let worker: Worker
+  let connectionId: string
+
+  const metrics = async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.statusCode).toBe(200)
+    return res.body
+  }
+  const syncs = (text: string, kind: string, outcome: string) =>
+    sample(text, 'officehours_calendar_syncs_total', { provider, kind, outcome })
+  const notifications = (text: string, outcome: string) =>
+    sample(text, 'officehours_provider_notifications_total', { provider, outcome })
+  const lagCount = (text: string) =>
+    sample(text, 'officehours_notification_sync_lag_seconds_count', { provider })
+  const busyStarts = async () =>
+    (await busyOf(account, people.clientId, '2026-06-02T00:00:00Z', '2026-06-03T00:00:00Z')).busy.map(
+      (b: { start: string }) => b.start,
+    ) as string[]
+
+  beforeAll(async () => {
+    em = await startEmulators()
+    const port = await freePort()
+    t = await createTestApp({
+      config: { ...em.config, publicBaseUrl: `http://127.0.0.1:${port}` },
+      overrides: { providers: tunedProviders(em.config) },
+    })
+    await t.app.listen({ host: '127.0.0.1', port })
+    account = await t.createAccount()
+    people = await createPeople(account)
+    owner = ownerHands(em, provider)
+    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
+    expect(connected.callbackStatus).toBe(200)
+    connectionId = connected.connectionId
+    worker = await startWorker(t.app.deps, {
+      jobTimeoutSeconds: 5,
+      dispatchIntervalMs: 50,
+      inbound: { channelIntervalMs: 100 },
+    })
+    await until(
+      'push',
+      async () => (await account.get(`/v1/connections/${connectionId}`)).body.syncMode === 'push',
+    )
+  })
+  afterAll(async () => {
+    await worker?.stop()
+    await t?.close()
+    await em?.close()
+  })
+
+  it('counts an owner’s edit: the notification accepted, an incremental sync ok, and its lag observed', async () => {
+    const before = await metrics()
+    const started = Date.now()
+    owner.createEvent('2026-06-02T08:00:00Z', '2026-06-02T09:00:00Z')
+    await until('synced', async () => (await busyStarts()).includes('2026-06-02T08:00:00.000Z'))
+    const after = await until('lag observed', async () => {
+      const text = await metrics()
+      return lagCount(text) > lagCount(before) && text
+    })
+    const elapsed = (Date.now() - started) / 1000
+
+    expect(notifications(after, 'accepted')).toBeGreaterThan(notifications(before, 'accepted'))
+    expect(notifications(after, 'rejected')).toBe(notifications(before, 'rejected'))
+    expect(syncs(after, 'incremental', 'ok')).toBeGreaterThan(syncs(before, 'incremental', 'ok'))
+    expect(syncs(after, 'incremental', 'failed')).toBe(syncs(before, 'incremental', 'failed'))
+    // The lag runs from the route accepting the notification to the end of the sync: within what the test waited.
+    const lagSum =
+      sample(after, 'officehours_notification_sync_lag_seconds_sum', { provider }) -
+      sample(before, 'officehours_notification_sync_lag_seconds_sum', { provider })
+    expect(lagSum).toBeGreaterThan(0)
+    expect(lagSum).toBeLessThan(elapsed * (lagCount(after) - lagCount(before)))
+    // Observed into the buckets too, and under the other provider's label not at all.
+    expect(sample(after, 'officehours_notification_sync_lag_seconds_bucket', { provider, le: '+Inf' })).toBe(
+      lagCount(after),
+    )
+    const other = provider === 'google' ? 'microsoft' : 'google'
+    expect(sample(after, 'officehours_notification_sync_lag_seconds_count', { provider: other })).toBe(0)
+  })
+
+  it('counts a forged notification as rejected, and it starts no sync', async () => {
+    const row = await t.app.deps.db
+      .selectFrom('calendar_channels')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('mode', '=', 'push')
+      .executeTakeFirstOrThrow()
+    const before = await metrics()
+    const res =
+      provider === 'google'
+        ? await t.app.inject({
+            method: 'POST',
+            url: '/webhooks/google',
+            headers: {
+              'content-type': 'application/json; utf-8',
+              'x-goog-resource-state': 'exists',
+              'x-goog-channel-id': row.id,
+              'x-goog-channel-token': 'forged',
+            },
+          })
+        : await t.app.inject({
+            method: 'POST',
+            url: '/webhooks/microsoft',
+            payload: {
+              value: [{ changeType: 'updated', subscriptionId: row.resource_id, clientState: 'forged' }],
+            },
+          })
+    expect(res.statusCode).toBe(403)
+    await sleep(500)
+    const after = await metrics()
+    expect(notifications(after, 'rejected')).toBe(notifications(before, 'rejected') + 1)
+    expect(notifications(after, 'accepted')).toBe(notifications(before, 'accepted'))
+    expect(syncs(after, 'incremental', 'ok')).toBe(syncs(before, 'incremental', 'ok'))
+  })
+
+  it('counts a sync that fails as failed, and the one that succeeds after it as ok', async () => {
+    const before = await metrics()
+    const fault = { route: provider === 'google' ? 'events.list' : 'delta', status: 500 }
+    if (provider === 'google') em.google.addFault(fault)
+    else em.microsoft.faults.add(fault)
+    try {
+      owner.createEvent('2026-06-02T12:00:00Z', '2026-06-02T13:00:00Z')
+      await until(
+        'failed',
+        async () => syncs(await metrics(), 'incremental', 'failed') > syncs(before, 'incremental', 'failed'),
+      )
+    } finally {
+      if (provider === 'google') em.google.faults.clear()
+      else em.microsoft.faults.clear()
+    }
+    // pg-boss retries the job: the event arrives, and that run is an ok one.
+    await until('retried', async () => (await busyStarts()).includes('2026-06-02T12:00:00.000Z'), 20_000)
+    const after = await until('ok counted', async () => {
+      const text = await metrics()
+      return syncs(text, 'incremental', 'ok') > syncs(before, 'incremental', 'ok') && text
+    })
+    expect(syncs(after, 'full', 'failed')).toBe(syncs(before, 'full', 'failed'))
+    // Counted under this provider only.
+    const other = provider === 'google' ? 'microsoft' : 'google'
+    expect(sample(after, 'officehours_calendar_syncs_total', { provider: other })).toBe(0)
+  })
+})
