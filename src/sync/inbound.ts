@@ -75,9 +75,20 @@ function syncKey(job: CalendarSyncJob): string {
   return `${job.connectionId}:${job.calendarId}${job.full ? ':full' : ''}`
 }
 
+/**
+ * The sync workers running in this process, by the database they share with the senders. pg-boss polls at best
+ * every 0.5 s and, after each job, waits out the rest of that interval: a notification waited up to 0.5 s before
+ * its sync started (nearly all of it in a stream of edits, bench/inbound.ts). A sender in the same process
+ * (ROLE=all) wakes them instead; workers in other processes find the job at their next poll.
+ */
+const syncWakers = new WeakMap<Database, Set<() => void>>()
+const senderDatabases = new WeakMap<PgBoss, Database>()
+
 /** Sends an inbound job; a duplicate of one already waiting is dropped by the queue (that is the coalescing). */
 export async function enqueueSync(boss: PgBoss, job: CalendarSyncJob): Promise<void> {
   await boss.send(INBOUND_QUEUES.calendarSync, job, { singletonKey: syncKey(job) })
+  const database = senderDatabases.get(boss)
+  if (database) for (const wake of syncWakers.get(database) ?? []) wake()
 }
 
 export async function enqueueChannelWork(boss: PgBoss, job: CalendarChannelJob): Promise<void> {
@@ -111,6 +122,7 @@ export function createJobSender(database: Database): PgBoss {
     migrate: false,
   })
   boss.on('error', () => {})
+  senderDatabases.set(boss, database)
   return boss
 }
 
@@ -529,13 +541,18 @@ export async function startInbound(
   options: InboundOptions = {},
 ): Promise<Inbound> {
   await createInboundQueues(boss, jobTimeoutSeconds)
-  await boss.work<CalendarSyncJob>(
+  const syncWorker = await boss.work<CalendarSyncJob>(
     INBOUND_QUEUES.calendarSync,
     { pollingIntervalSeconds: 0.5, batchSize: 1 },
     async ([job]) => {
       if (job) await runCalendarSync(deps, job.data)
     },
   )
+  // Woken by enqueueSync in this process (webhook routes, channel upkeep): see syncWakers.
+  const wake = () => boss.notifyWorker(syncWorker)
+  const wakers = syncWakers.get(deps.database) ?? new Set()
+  syncWakers.set(deps.database, wakers.add(wake))
+  senderDatabases.set(boss, deps.database)
   await boss.work<CalendarChannelJob>(
     INBOUND_QUEUES.calendarChannel,
     { pollingIntervalSeconds: 0.5, batchSize: 1 },
@@ -565,6 +582,7 @@ export async function startInbound(
   return {
     async stop() {
       stopped = true
+      wakers.delete(wake)
       await running
     },
   }
