@@ -193,6 +193,21 @@ export function createQueries(store: CalendarStore) {
     return `${pad(store.times(r, cal).startMs)}|${r.id}`
   }
 
+  // The last full listing of each calendar, so that its later pages are cut from the entries of the first one
+  // while nothing has changed since (expanding every event again for each page made a 10,000-event calendar's full
+  // sync take minutes). Any change moves the sequence on, and the listing is then computed afresh as before.
+  const lastListing = new WeakMap<CalendarRecord, { hash: string; snapshot: number; items: Item[] }>()
+
+  function cachedFullItems(cal: CalendarRecord, q: ListQuery, snapshot: number): Item[] {
+    const hash = queryHash(cal.id, q)
+    const last = lastListing.get(cal)
+    if (last && last.hash === hash && last.snapshot === snapshot && store.currentSeq() === snapshot)
+      return last.items
+    const items = fullItems(cal, q, snapshot)
+    lastListing.set(cal, { hash, snapshot, items })
+    return items
+  }
+
   /** The entries of a full (token-less) listing, before paging. */
   function fullItems(cal: CalendarRecord, q: ListQuery, snapshot: number): Item[] {
     const includeDeleted = q.showDeleted || q.updatedMin !== undefined
@@ -332,7 +347,7 @@ export function createQueries(store: CalendarStore) {
       items = incrementalItems(cal, prev, snapshot)
       token = { ...prev, s: snapshot }
     } else {
-      items = fullItems(cal, q, snapshot)
+      items = cachedFullItems(cal, q, snapshot)
       token = {
         v: 1,
         c: cal.id,
