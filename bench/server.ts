@@ -146,10 +146,11 @@ export interface BenchServer {
 
 /**
  * A fresh database with an account, and the built server serving it in its own process (`ROLE=api` unless
- * given), as in production. `stop()` ends the server and drops the database.
+ * given), as in production; `env` adds or overrides its variables (e.g. where the provider emulators listen).
+ * `stop()` ends the server and drops the database.
  */
 export async function startBenchServer(
-  options: { role?: string; nodeArgs?: string[] } = {},
+  options: { role?: string; nodeArgs?: string[]; env?: Record<string, string> } = {},
 ): Promise<BenchServer> {
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
   const dbName = `oh_bench_${randomBytes(6).toString('hex')}`
@@ -186,6 +187,7 @@ export async function startBenchServer(
         PUBLIC_BASE_URL: base,
         LOG_LEVEL: 'warn',
         ROLE: options.role ?? 'api',
+        ...options.env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     })
