@@ -55,7 +55,18 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
  * created with, so a changed WORKER_JOB_TIMEOUT_SECONDS would otherwise never reach the queue.
  */
 async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
-  await boss.createQueue(queue.name, queue)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(queue.name, queue)
+      break
+    } catch (err) {
+      // Workers starting together on a fresh database deadlock inside pg-boss's create_queue (it inserts the
+      // queue row and creates its partition, with a foreign key to the queue table, in one transaction); the
+      // loser was rolled back, so it can simply try again. Seen with two workers and an API starting at once.
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100))
+    }
+  }
   await boss.updateQueue(queue.name, queue)
 }
 
