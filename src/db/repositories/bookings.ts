@@ -546,6 +546,13 @@ export async function startSyncAttempt(
  * Records the outcome of a write. The provider's event id is recorded whatever happened meanwhile (it is a fact
  * about the calendar); the state only if the booking did not change since (its sequence): otherwise it stays
  * `pending` for the job the change queued, which writes the newer version. True when the state was recorded.
+ *
+ * The booking's row is locked (shared) before the comparison: a change in flight holds it for update and re-marks
+ * this state pending in the same transaction, so the comparison waits for it to commit and sees its sequence, and
+ * no change can start until the state is written. Compared inside the UPDATE, the sequence came from the
+ * statement's snapshot, taken before such a change committed: the UPDATE waited for the change's lock on this
+ * row, then marked the newer version synced (a cancelled booking's event stayed in the calendar; found by the
+ * load run of the reliability suite).
  */
 export async function finishSyncAttempt(
   db: Kysely<DB>,
@@ -562,25 +569,37 @@ export async function finishSyncAttempt(
   },
   at: Date,
 ): Promise<boolean> {
-  const current = sql<boolean>`(SELECT sequence FROM bookings WHERE id = ${bookingId} AND account_id = ${accountId}) = ${writtenSequence}`
-  const whenCurrent = <T>(value: T, column: string) =>
-    sql<T>`CASE WHEN ${current} THEN ${value} ELSE ${sql.ref(column)} END`
-  const row = await db
-    .updateTable('booking_sync_states')
-    .set({
-      ...(change.providerEventId !== undefined ? { provider_event_id: change.providerEventId } : {}),
-      ...(change.etag !== undefined ? { etag: change.etag } : {}),
-      state: whenCurrent(change.state, 'state'),
-      last_error: whenCurrent(change.lastError, 'last_error'),
-      ...(change.resetAttempts ? { attempts: whenCurrent(0, 'attempts') } : {}),
-      updated_at: at,
-    })
-    .where('account_id', '=', accountId)
-    .where('booking_id', '=', bookingId)
-    .where('connection_id', '=', connectionId)
-    .returning(current.as('current'))
-    .executeTakeFirst()
-  return row?.current === true
+  const record = async (trx: Kysely<DB>) => {
+    const booking = await trx
+      .selectFrom('bookings')
+      .select('sequence')
+      .where('account_id', '=', accountId)
+      .where('id', '=', bookingId)
+      .forShare()
+      .executeTakeFirst()
+    const current = booking?.sequence === writtenSequence
+    const row = await trx
+      .updateTable('booking_sync_states')
+      .set({
+        ...(change.providerEventId !== undefined ? { provider_event_id: change.providerEventId } : {}),
+        ...(change.etag !== undefined ? { etag: change.etag } : {}),
+        ...(current
+          ? {
+              state: change.state,
+              last_error: change.lastError,
+              ...(change.resetAttempts ? { attempts: 0 } : {}),
+            }
+          : {}),
+        updated_at: at,
+      })
+      .where('account_id', '=', accountId)
+      .where('booking_id', '=', bookingId)
+      .where('connection_id', '=', connectionId)
+      .returning('booking_id')
+      .executeTakeFirst()
+    return current && row !== undefined
+  }
+  return db.isTransaction ? record(db) : db.transaction().execute(record)
 }
 
 export async function findSyncState(
