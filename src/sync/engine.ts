@@ -68,6 +68,9 @@ export async function syncCalendar(
   const gone = [
     ...changes.deletedIds,
     ...changes.events.filter((e) => !inWindow(e)).map((e) => e.providerEventId),
+    // deleteCalendarEvents also matches recurring_event_id: every stored instance of these series goes, and the
+    // fresh ones in `keep` are upserted in the same transaction.
+    ...(changes.replacedSeries ?? []),
   ]
   const { accountId, connectionId } = ctx
   await ctx.db.transaction().execute(async (trx) => {

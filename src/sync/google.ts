@@ -260,6 +260,53 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
         }
       }
 
+      /**
+       * A series whose times or rule changed gets new instance ids (`{master}_{original start}`), and an incremental
+       * round with singleEvents lists the new instances without saying that the old ones are gone (nor, when the
+       * series is then deleted, that they are). So for every series with a changed or cancelled instance in the
+       * round, its instances in the window are fetched whole and replace the stored ones (ChangeSet.replacedSeries).
+       * A series found gone (404, 410) leaves no instance.
+       */
+      const refreshSeries = async (
+        calendarId: string,
+        window: { start: Date; end: Date },
+        fallbackTimeZone: string,
+        series: Set<string>,
+        events: Map<string, ProviderEvent>,
+      ): Promise<string[]> => {
+        for (const seriesId of series) {
+          for (const e of [...events.values()])
+            if (e.recurringEventId === seriesId) events.delete(e.providerEventId)
+          let pageToken: string | undefined
+          do {
+            let res: { data: calendar_v3.Schema$Events }
+            try {
+              res = await call('events.instances', (cal) =>
+                cal.events.instances({
+                  calendarId,
+                  eventId: seriesId,
+                  timeMin: window.start.toISOString(),
+                  timeMax: window.end.toISOString(),
+                  maxResults: pageSize,
+                  ...(pageToken ? { pageToken } : {}),
+                }),
+              )
+            } catch (err) {
+              // The series itself is gone (404, 410 deleted): so are all its instances.
+              if (err instanceof ProviderError && err.reason === 'not_found') break
+              throw err
+            }
+            const zone = res.data.timeZone ?? fallbackTimeZone
+            for (const item of res.data.items ?? []) {
+              const event = item.status === 'cancelled' ? null : normaliseGoogleEvent(item, zone)
+              if (event) events.set(event.providerEventId, event)
+            }
+            pageToken = res.data.nextPageToken ?? undefined
+          } while (pageToken)
+        }
+        return [...series]
+      }
+
       const session: CalendarSession = {
         async listCalendars() {
           const out: ProviderCalendar[] = []
@@ -296,6 +343,7 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
               }
           const events = new Map<string, ProviderEvent>()
           const deleted = new Set<string>()
+          const series = new Set<string>()
           let pageToken: string | undefined
           for (;;) {
             const res = await call('events.list', (cal) =>
@@ -304,6 +352,7 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
             const zone = res.data.timeZone ?? fallbackTimeZone
             for (const item of res.data.items ?? []) {
               if (!item.id) continue
+              if (item.recurringEventId) series.add(item.recurringEventId)
               const event = item.status === 'cancelled' ? null : normaliseGoogleEvent(item, zone)
               if (event) {
                 events.set(item.id, event)
@@ -319,10 +368,14 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
             }
             if (!res.data.nextSyncToken)
               throw new ProviderError('google', 'invalid', 'events.list ended without nextSyncToken')
+            const replacedSeries = cursor
+              ? await refreshSeries(calendarId, window, fallbackTimeZone, series, events)
+              : []
             return {
               full: cursor === null,
               events: [...events.values()],
               deletedIds: [...deleted],
+              ...(replacedSeries.length ? { replacedSeries } : {}),
               cursor: res.data.nextSyncToken,
             }
           }

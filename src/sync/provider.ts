@@ -114,6 +114,11 @@ export interface ChangeSet {
   events: ProviderEvent[]
   /** Instances (or series) removed since the cursor. */
   deletedIds: string[]
+  /**
+   * Series whose stored instances all give way to the instances of them in `events` (incremental only): Google
+   * gives a reshaped series new instance ids without reporting the old ones as gone.
+   */
+  replacedSeries?: string[]
   /** Where the next incremental sync starts. A secret on real providers (it carries tokens): store encrypted. */
   cursor: string
 }

@@ -71,6 +71,13 @@ export interface GoogleEmulator {
     ): Json
     getEvent(calendarId: string, eventId: string): Json
     listEvents(calendarId: string): Json[]
+    /**
+     * What the owner sees in the Calendar app between two instants: single events and the instances of series
+     * (exceptions applied, cancelled ones left out), each overlapping [fromMs, toMs). The emulator's own truth,
+     * expanded by its own recurrence code, for tests that compare a sync against it. With `seriesId`, only the
+     * instances of that series.
+     */
+    listInstances(calendarId: string, fromMs: number, toMs: number, seriesId?: string): Json[]
   }
   oauth: {
     registerClient(c: { clientId: string; clientSecret: string; redirectUris?: string[] }): void
@@ -269,6 +276,21 @@ export async function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): Pr
       listEvents: (calendarId) => {
         const cal = store.resolveCalendar(null, calendarId)
         return [...store.eventsOf(cal).values()].map((r) => store.render(r, cal))
+      },
+      listInstances: (calendarId, fromMs, toMs, seriesId) => {
+        const cal = store.resolveCalendar(null, calendarId)
+        const out: Json[] = []
+        for (const r of store.eventsOf(cal).values()) {
+          if (r.status === 'cancelled' || (seriesId !== undefined && r.id !== seriesId)) continue
+          if (store.isMaster(r)) {
+            for (const inst of store.instancesOf(r, cal, fromMs, toMs, false))
+              out.push(store.render(inst, cal))
+          } else if (r.recurringEventId === undefined) {
+            const t = store.times(r, cal)
+            if (t.startMs < toMs && t.endMs > fromMs) out.push(store.render(r, cal))
+          }
+        }
+        return out
       },
     },
     oauth: {

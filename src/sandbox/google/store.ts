@@ -631,9 +631,12 @@ export function createCalendarStore(opts: StoreOptions) {
       const cancelled = ex.status === 'cancelled' || master.status === 'cancelled'
       if (cancelled && !includeCancelled) continue
       const t = times(ex, cal)
+      // A cancelled instance is in the window by its original slot, or by where it had been moved to: a client
+      // that holds the moved exception must hear of its cancellation too.
+      const original = times({ ...ex, body: {} }, cal).startMs
       const inWindow = cancelled
-        ? times({ ...ex, body: {} }, cal).startMs >= fromMs - duration &&
-          times({ ...ex, body: {} }, cal).startMs < toMs
+        ? (original >= fromMs - duration && original < toMs) ||
+          (ex.body.start !== undefined && overlaps(t.startMs, t.endMs))
         : overlaps(t.startMs, t.endMs)
       if (inWindow)
         out.push(cancelled ? { ...ex, status: 'cancelled', seq: Math.max(ex.seq, master.seq) } : ex)

@@ -93,6 +93,8 @@ export interface MicrosoftEmulator {
     to: TimeInput
     userId?: string
     calendarId?: string
+    /** Only the occurrences and exceptions of this series. */
+    seriesMasterId?: string
   }): Array<Record<string, unknown>>
   updateEvent(id: string, patch: Record<string, unknown>, opts?: { userId?: string }): Record<string, unknown>
   /** Moves an event or one occurrence (which becomes an exception); keeps the duration unless `end` is given. */
@@ -469,7 +471,9 @@ export async function createMicrosoftEmulator(
     listInstances(o) {
       const uid = userIdOf(o)
       const cal = o.calendarId ?? store.defaultCalendar(uid).id
-      return store.instances(uid, cal, toMillis(o.from), toMillis(o.to)).map((i) => render(i))
+      return store
+        .instances(uid, cal, toMillis(o.from), toMillis(o.to), o.seriesMasterId)
+        .map((i) => render(i))
     },
     updateEvent: (id, patch, o) => render(store.updateEvent(userIdOf(o), id, { ...patch })),
     moveEvent(id, to, o) {

@@ -538,12 +538,23 @@ export function createMailboxStore(opts: MailboxStoreOptions) {
     return ev
   }
 
-  /** Singles, occurrences and exceptions of one calendar overlapping [from, to), by start time. */
-  function instances(userId: string, calendarId: string, from: number, to: number): Instance[] {
+  /**
+   * Singles, occurrences and exceptions of one calendar overlapping [from, to), by start time; with `seriesMasterId`,
+   * only the occurrences and exceptions of that series.
+   */
+  function instances(
+    userId: string,
+    calendarId: string,
+    from: number,
+    to: number,
+    seriesMasterId?: string,
+  ): Instance[] {
     const out: Instance[] = []
     const overlaps = (s: number, e: number) => (e > s ? s < to && e > from : s >= from && s < to)
     for (const ev of events.values()) {
       if (ev.deleted || ev.userId !== userId || ev.calendarId !== calendarId) continue
+      if (seriesMasterId !== undefined && ev.id !== seriesMasterId && ev.seriesMasterId !== seriesMasterId)
+        continue
       if (ev.type === 'singleInstance' || ev.type === 'exception') {
         if (overlaps(ev.start, ev.end)) {
           out.push({

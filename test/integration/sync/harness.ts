@@ -1,5 +1,6 @@
 // Test harness for calendar sync: both emulators in-process, the app pointed at them, and the owner's hands.
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
 import { type Config, testConfig } from '../../../src/config.js'
 import { createGoogleEmulator, type GoogleEmulator } from '../../../src/sandbox/google/index.js'
 import { createMicrosoftEmulator, type MicrosoftEmulator } from '../../../src/sandbox/microsoft/index.js'
@@ -83,6 +84,10 @@ export interface OwnerHands {
   advanceClock(ms: number): void
   invalidateCursors(): void
   tokenRequests(): number
+  /** A daily series of `count` instances, the first at [start, end); returns the series (master) id. */
+  createDailySeries(start: string, end: string, count: number): string
+  /** The live instances of a series as the emulator expands them (moved ones where they are now), by start. */
+  instancesOf(seriesId: string): Array<{ id: string; start: string; end: string }>
 }
 
 export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
@@ -116,6 +121,23 @@ export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
       advanceClock: (ms) => g.advanceClock(ms),
       invalidateCursors: () => g.sync.invalidateTokens(),
       tokenRequests: () => g.requests.list({ route: 'token' }).length,
+      createDailySeries: (start, end, count) =>
+        String(
+          g.owner.createEvent(GOOGLE_USER, {
+            summary: 'Daily stand-up',
+            ...body(start, end),
+            recurrence: [`RRULE:FREQ=DAILY;COUNT=${count}`],
+          }).id,
+        ),
+      instancesOf: (seriesId) =>
+        g.owner
+          .listInstances(GOOGLE_USER, 0, Date.parse('2100-01-01T00:00:00Z'), seriesId)
+          .map((e) => {
+            const ev = e as { id: string; start: { dateTime: string }; end: { dateTime: string } }
+            const iso = (s: string) => new Date(s).toISOString()
+            return { id: ev.id, start: iso(ev.start.dateTime), end: iso(ev.end.dateTime) }
+          })
+          .sort((a, b) => a.start.localeCompare(b.start)),
     }
   }
   const m = em.microsoft
@@ -159,6 +181,28 @@ export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
       m.invalidateDeltaTokens()
     },
     tokenRequests: () => m.requestLog.list({ route: 'token' }).length,
+    createDailySeries: (start, end, count) =>
+      String(
+        m.createEvent({
+          subject: 'Daily stand-up',
+          start: utc(start),
+          end: utc(end),
+          recurrence: {
+            pattern: { type: 'daily', interval: 1 },
+            range: { type: 'numbered', startDate: start.slice(0, 10), numberOfOccurrences: count },
+          },
+        }).id,
+      ),
+    instancesOf: (seriesId) =>
+      m
+        .listInstances({ from: 0, to: Date.parse('2100-01-01T00:00:00Z'), seriesMasterId: seriesId })
+        .map((e) => {
+          const ev = e as { id: string; start: { dateTime: string }; end: { dateTime: string } }
+          // Rendered in UTC without an offset (no Prefer header).
+          const iso = (s: string) => new Date(`${s.slice(0, 19)}Z`).toISOString()
+          return { id: ev.id, start: iso(ev.start.dateTime), end: iso(ev.end.dateTime) }
+        })
+        .sort((a, b) => a.start.localeCompare(b.start)),
   }
 }
 
@@ -207,3 +251,16 @@ export async function busyOf(account: AccountClient, clientId: string, from: str
 }
 
 export { createTestApp }
+
+/** A free TCP port on 127.0.0.1, for an app that must listen (providers POST to it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
