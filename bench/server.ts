@@ -96,12 +96,17 @@ export function buildServer(): string {
   return server
 }
 
-export async function waitForHealth(base: string, child: ChildProcess, stderr: () => string): Promise<void> {
+export async function waitForHealth(
+  base: string,
+  child: ChildProcess,
+  stderr: () => string,
+  path = '/healthz',
+): Promise<void> {
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${stderr()}`)
     try {
-      const res = await fetch(`${base}/healthz`)
+      const res = await fetch(`${base}${path}`)
       if (res.ok) return
     } catch {
       // not listening yet
@@ -173,11 +178,9 @@ export async function startBenchServer(
     const created = await createAccount({ db: database.db }, 'Bench VA business')
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    let serverErr = ''
-    child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverScript], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
+    const started = await spawnServer(
+      serverScript,
+      {
         DATABASE_URL: databaseUrl,
         ADMIN_TOKEN: randomBytes(24).toString('hex'),
         ENCRYPTION_KEY: randomBytes(32).toString('hex'),
@@ -189,12 +192,9 @@ export async function startBenchServer(
         ROLE: options.role ?? 'api',
         ...options.env,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    child.stderr?.on('data', (chunk: Buffer) => {
-      serverErr = (serverErr + chunk.toString()).slice(-4000)
-    })
-    await waitForHealth(base, child, () => serverErr)
+      { ready: base, ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) },
+    )
+    child = started.child
     return {
       base,
       pid: child.pid!,
@@ -209,6 +209,55 @@ export async function startBenchServer(
   } catch (err) {
     await cleanup()
     throw err
+  }
+}
+
+export interface ServerProcess {
+  child: ChildProcess
+  pid: number
+  /** The last 8,000 characters it wrote (pino logs go to stdout, crashes to stderr). */
+  output(): string
+  /** How many lines it logged at level error or fatal. */
+  errorLines(): number
+  /** SIGTERM (SIGKILL after 10 s) and waits for the exit. */
+  stop(): Promise<void>
+}
+
+/**
+ * Runs the built server (`node server.js`, as `npm start` does) with `env` over this process's variables and
+ * waits until `ready` answers `readyPath` (a ROLE=worker process answers only on its WORKER_METRICS_PORT).
+ */
+export async function spawnServer(
+  serverScript: string,
+  env: Record<string, string>,
+  options: { ready: string; readyPath?: string; nodeArgs?: string[] },
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverScript], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  let errors = 0
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString()
+    errors += text.match(/"level":(50|60)/g)?.length ?? 0
+    output = (output + text).slice(-8000)
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  try {
+    await waitForHealth(options.ready, child, () => output, options.readyPath)
+  } catch (err) {
+    await stopServer(child)
+    throw err
+  }
+  return {
+    child,
+    pid: child.pid!,
+    output: () => output,
+    errorLines: () => errors,
+    stop: () => stopServer(child),
   }
 }
 
