@@ -94,6 +94,14 @@ async function main(): Promise<void> {
       process.exit(1)
     }
   }
+  // pg-boss completes and fails jobs without awaiting the query (its worker loop): while the database is down that
+  // promise rejects with nobody to hear it, and Node would end the process. A lost completion is harmless (the job
+  // expires and runs again; every handler is idempotent), so a lost database connection is logged and survived.
+  // Any other unhandled rejection is still fatal, as before.
+  process.on('unhandledRejection', (err) => {
+    if (!isConnectionLoss(err)) throw err
+    log.warn({ err }, 'database connection lost under a background query; carrying on')
+  })
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
 
@@ -112,6 +120,21 @@ async function main(): Promise<void> {
   } else if (sandbox) {
     printSandbox(sandbox)
   }
+}
+
+/** Errors of a database connection that went away (server restart, crash, network), not of a query. */
+function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null
+  if (!e || typeof e !== 'object') return false
+  // Refused/reset sockets; admin_shutdown, crash_shutdown, cannot_connect_now; class 08 connection exceptions.
+  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|57P0[123]|08\w{3})$/.test(e.code))
+    return true
+  return (
+    typeof e.message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error|terminating connection)/.test(
+      e.message,
+    )
+  )
 }
 
 const DEFAULTS = loadConfig({})

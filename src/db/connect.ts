@@ -28,8 +28,13 @@ export interface ConnectOptions {
 export async function connectDatabase(options: ConnectOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 })
-    // An idle client that loses its server (a restart) must not crash the process; the pool replaces it.
+    // A client that loses its server (a restart, a crash) emits 'error'; unheard, that kills the process. The pool
+    // hears it for idle clients; a checked-out one (inside a transaction, between two statements) must be heard
+    // too. Its pending query fails on its own, and the pool drops the broken client when it is released.
     pool.on('error', () => {})
+    pool.on('connect', (client) => {
+      client.on('error', () => {})
+    })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgres', pool, close: () => db.destroy() }
   }
