@@ -35,6 +35,17 @@ export interface RouteCall {
   body: unknown
 }
 
+/** The account-wide lists: each must show the caller's rows and never another account's. */
+export const LIST_PATHS = [
+  '/v1/assistants',
+  '/v1/clients',
+  '/v1/meeting-types',
+  '/v1/api-keys',
+  '/v1/bookings',
+  '/v1/booking-links',
+  '/v1/webhook-endpoints',
+]
+
 /** Which of the account's ids fills each path parameter, per path template. */
 export function idsFor(path: string, ids: AccountIds): Record<string, string> {
   if (path.startsWith('/v1/clients/{clientId}/contacts')) return { clientId: ids.client, id: ids.contact }

@@ -162,3 +162,34 @@ export async function populateAccount(
     answers,
   }
 }
+
+export interface TwoAccounts {
+  a: HttpAccount
+  b: HttpAccount
+  ofA: PopulatedAccount
+  ofB: PopulatedAccount
+}
+
+/**
+ * Two accounts with one of everything, told apart by their labels: A's client calendar in the Google emulator, B's in
+ * the Microsoft one (so neither shares a calendar account with the other), webhooks to `${receiverUrl}/a` and `/b`.
+ */
+export async function populateTwoAccounts(
+  server: LiveServer,
+  receiverUrl: string,
+  labels: [string, string],
+): Promise<TwoAccounts> {
+  const a = await server.createAccount(`${labels[0]} Assistants`)
+  const b = await server.createAccount(`${labels[1]} Business`)
+  const ofA = await populateAccount(server, a, {
+    label: labels[0],
+    provider: 'google',
+    webhookUrl: `${receiverUrl}/a`,
+  })
+  const ofB = await populateAccount(server, b, {
+    label: labels[1],
+    provider: 'microsoft',
+    webhookUrl: `${receiverUrl}/b`,
+  })
+  return { a, b, ofA, ofB }
+}

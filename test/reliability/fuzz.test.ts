@@ -29,21 +29,18 @@ interface Route {
   kind: 'v1' | 'admin' | 'public' | 'open' | 'oauth' | 'provider' | 'page' | 'unknown'
 }
 
-/** A small seeded PRNG (mulberry32): each request is a pure function of the seed and its number. */
+/** Seeded draws from fast-check (`fc.gen`): each request is a pure function of the seed and its number. */
 function random(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const g = fc.sample(fc.gen(), { seed, numRuns: 1 })[0]!
+  // Unbiased: fast-check leans towards small and extreme values by default, which would skew every chance().
+  const int = (min: number, max: number) =>
+    g((lo, hi) => fc.noBias(fc.integer({ min: lo, max: hi })), min, max)
+  const next = () => int(0, 999_999) / 1_000_000
   return {
     next,
     chance: (p: number) => next() < p,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!,
+    int,
+    pick: <T>(list: readonly T[]): T => list[int(0, list.length - 1)]!,
   }
 }
 type Rand = ReturnType<typeof random>
@@ -540,7 +537,9 @@ function queryValue(name: string, schema: Schema, r: Rand, from?: string): strin
   if (name === 'from' || name === 'start') return instant(r)
   if (name === 'to') {
     const start = Date.parse(from ?? '') || Date.parse(instant(r)) || 0
-    return new Date(start + (r.chance(0.9) ? r.int(1, 14) : r.int(-2, 70)) * 86_400_000).toISOString()
+    const end = new Date(start + (r.chance(0.9) ? r.int(1, 14) : r.int(-2, 70)) * 86_400_000)
+    // Past the last instant a Date holds (a `from` of +275760-09-13): the same edge, as text.
+    return Number.isNaN(end.getTime()) ? '+275760-09-13T00:00:00Z' : end.toISOString()
   }
   if (name === 'cursor') return ''
   return String(valid(schema, r, name))
@@ -551,7 +550,7 @@ function query(route: Route, r: Rand): string {
   for (const p of (route.operation?.parameters ?? []) as Schema[]) {
     if (p.in !== 'query') continue
     if (p.required ? r.chance(0.92) : r.chance(0.4))
-      params.append(p.name, queryValue(p.name, p.schema ?? {}, r))
+      params.append(p.name, queryValue(p.name, p.schema ?? {}, r, params.get('from') ?? undefined))
     if (r.chance(0.03)) params.append(p.name, queryValue(p.name, p.schema ?? {}, r)) // repeated: an array
   }
   if (route.kind === 'provider' && route.path.startsWith('/webhooks/microsoft')) {

@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AccountIds,
   idsFor,
+  LIST_PATHS,
   type OpenApiDocument,
   routesWithPathIds,
   v1Operations,
 } from '../helpers/isolation-routes.js'
-import { type PopulatedAccount, populateAccount } from '../helpers/live-account.js'
+import { type PopulatedAccount, populateTwoAccounts } from '../helpers/live-account.js'
 import {
   type HttpAccount,
   type HttpResponse,
@@ -50,18 +51,7 @@ let calendarOfA: string
 beforeAll(async () => {
   server = await startLiveServer({ env: { ROLE: 'all', LOG_LEVEL: 'warn' } })
   receiver = await startWebhookReceiver()
-  a = await server.createAccount('Aurelia Assistants')
-  b = await server.createAccount('Bertram Business')
-  ofA = await populateAccount(server, a, {
-    label: 'Aurelia',
-    provider: 'google',
-    webhookUrl: `${receiver.url}/a`,
-  })
-  ofB = await populateAccount(server, b, {
-    label: 'Bertram',
-    provider: 'microsoft',
-    webhookUrl: `${receiver.url}/b`,
-  })
+  ;({ a, b, ofA, ofB } = await populateTwoAccounts(server, receiver.url, ['Aurelia', 'Bertram']))
   calendarOfA = (await a.get(`/v1/connections/${ofA.ids.connection}/calendars`)).body.data[0].id
 }, 180_000)
 
@@ -369,13 +359,7 @@ describe('tenant isolation over HTTP', () => {
   it('lists B’s own resources, its webhook deliveries included, without any of A’s', async () => {
     const watched = dataOfA()
     for (const url of [
-      '/v1/assistants',
-      '/v1/clients',
-      '/v1/meeting-types',
-      '/v1/api-keys',
-      '/v1/bookings',
-      '/v1/booking-links',
-      '/v1/webhook-endpoints',
+      ...LIST_PATHS,
       `/v1/webhook-endpoints/${ofB.ids.webhookEndpoint}/deliveries`,
       `/v1/clients/${ofB.ids.client}/contacts`,
       `/v1/clients/${ofB.ids.client}/connections`,

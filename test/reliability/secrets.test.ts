@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PopulatedAccount, populateAccount } from '../helpers/live-account.js'
+import { type PopulatedAccount, populateTwoAccounts } from '../helpers/live-account.js'
 import { type HttpAccount, type LiveServer, startLiveServer } from '../helpers/live-server.js'
 import { type RecordingProxy, startRecordingProxy } from '../helpers/recording-proxy.js'
 import { until } from '../helpers/until.js'
@@ -68,18 +68,7 @@ async function connectionOf(account: HttpAccount, id: string) {
 /** Everything the run does, the way an operator's instance would see it over a day. */
 async function fullRun(): Promise<string[]> {
   const steps: string[] = []
-  a = await server.createAccount('Secret A')
-  b = await server.createAccount('Secret B')
-  ofA = await populateAccount(server, a, {
-    label: 'SecretA',
-    provider: 'google',
-    webhookUrl: `${receiver.url}/a`,
-  })
-  ofB = await populateAccount(server, b, {
-    label: 'SecretB',
-    provider: 'microsoft',
-    webhookUrl: `${receiver.url}/b`,
-  })
+  ;({ a, b, ofA, ofB } = await populateTwoAccounts(server, receiver.url, ['SecretA', 'SecretB']))
   steps.push(
     '2 accounts, each with people, a meeting type, 2 bookings (1 through a link), a webhook endpoint',
   )

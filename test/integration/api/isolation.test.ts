@@ -6,7 +6,7 @@ import { newId } from '../../../src/ids.js'
 import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
 import { connectCalendar } from '../../helpers/calendars.js'
 import { assistantBody, clientBody, contactBody, meetingTypeBody } from '../../helpers/factories.js'
-import { type AccountIds, routesWithPathIds } from '../../helpers/isolation-routes.js'
+import { type AccountIds, LIST_PATHS, routesWithPathIds } from '../../helpers/isolation-routes.js'
 
 let t: TestApp
 let a: AccountClient
@@ -83,16 +83,7 @@ describe('tenant isolation', () => {
   })
 
   it('lists never show another account’s rows', async () => {
-    const lists = [
-      '/v1/assistants',
-      '/v1/clients',
-      '/v1/meeting-types',
-      '/v1/api-keys',
-      '/v1/bookings',
-      '/v1/booking-links',
-      '/v1/webhook-endpoints',
-    ]
-    for (const url of lists) {
+    for (const url of LIST_PATHS) {
       const res = await a.get(url)
       expect(res.status).toBe(200)
       expect(res.body.data.length).toBeGreaterThan(0)
