@@ -6,6 +6,7 @@ import PgBoss from 'pg-boss'
 import type { Database } from '../db/connect.js'
 import {
   insertOutboxEvent,
+  listBookingsWithoutEventId,
   listCalendarBookingEvents,
   listHostBookingsOverlapping,
 } from '../db/repositories/bookings.js'
@@ -482,12 +483,20 @@ async function applyToBookings(
     }
   }
 
-  // Other events now overlapping a booking this owner attends.
+  // Other events now overlapping a booking this owner attends. Our own event can come back before its write was
+  // recorded (the notification outruns the provider's answer, or the worker died in between): at the booking's
+  // own times on this calendar, with no event id recorded for it here, it is that booking's event, not a conflict.
+  let withoutEventId: Set<string> | null = null
   for (const event of result.changed) {
     if (byEvent.has(event.providerEventId) || !isBusy(event)) continue
     const overlapping = await listHostBookingsOverlapping(deps.db, accountId, owner, event)
-    for (const booking of overlapping)
+    for (const booking of overlapping) {
+      if (sameInstant(event.start, booking.start) && sameInstant(event.end, booking.end)) {
+        withoutEventId ??= await listBookingsWithoutEventId(deps.db, accountId, connectionId, calendarId)
+        if (withoutEventId.has(booking.id)) continue
+      }
       await reportConflict(deps, accountId, connectionId, booking.id, event.providerEventId)
+    }
   }
 }
 

@@ -250,7 +250,7 @@ describe('workers killed with SIGKILL again and again while writing calendars an
         'sync states': JSON.stringify(countBy(syncStates.map((s) => s.state))),
         'calendar events': `Google ${gEvents.length}, Outlook ${mEvents.length} for ${live.length} live bookings (duplicate starts: Google ${Object.keys(duplicates(gEvents.map((e) => e.start))).length}, Outlook ${Object.keys(duplicates(mEvents.map((e) => e.start))).length})`,
         'outbox events': `${events.length} (${JSON.stringify(countBy(events.map((e) => e.type)))}), undispatched ${events.filter((e) => !e.dispatched_at).length}`,
-        'false booking.conflict': `${events.filter((e) => e.type === 'booking.conflict').length} (no other meeting exists here: a booking's own event, read back by the inbound sync before the worker recorded its id, counted as another meeting)`,
+        'booking.conflict': `${events.filter((e) => e.type === 'booking.conflict').length} (no other meeting exists: a booking's own event read back by the inbound sync before its id was recorded is not one)`,
         'webhook deliveries': `${receiver.deliveries.length} requests for ${byId.size} webhook-ids (${receiver.deliveries.filter((d) => d.status >= 300).length} answered 500 on purpose)`,
         'duplicates by id': `${redelivered.length} ids delivered more than once (up to ${Math.max(0, ...redelivered.map((ds) => ds.length))} times); ${bodiesDiffer.length} with differing bodies; ${bad.length} bad signatures`,
         'delivery records': JSON.stringify(countBy(deliveries.map((d) => d.status))),
@@ -275,6 +275,7 @@ describe('workers killed with SIGKILL again and again while writing calendars an
     expect(new Set(byId.keys())).toEqual(new Set(subscribed.map((e) => e.id)))
     expect(bodiesDiffer).toEqual([])
     expect(bad).toEqual([])
+    expect(events.filter((e) => e.type === 'booking.conflict')).toEqual([])
     expect(deliveries.every((d) => d.status === 'delivered')).toBe(true)
   })
 })

@@ -678,6 +678,24 @@ export async function listCalendarBookingEvents(
   }))
 }
 
+/** Bookings due on this calendar whose event id is not recorded yet (never written, or the write's answer lost). */
+export async function listBookingsWithoutEventId(
+  db: Kysely<DB>,
+  accountId: string,
+  connectionId: string,
+  calendarId: string,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('booking_sync_states')
+    .select('booking_id')
+    .where('account_id', '=', accountId)
+    .where('connection_id', '=', connectionId)
+    .where('calendar_id', '=', calendarId)
+    .where('provider_event_id', 'is', null)
+    .execute()
+  return new Set(rows.map((r) => r.booking_id))
+}
+
 /** Confirmed bookings a host attends that overlap [start, end) (buffers not counted: a conflict is the meeting). */
 export async function listHostBookingsOverlapping(
   db: Kysely<DB>,
