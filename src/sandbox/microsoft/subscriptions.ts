@@ -28,6 +28,8 @@ export interface NotificationDelivery {
   url: string
   at: number
   delivered?: boolean
+  /** Never sent: lost to the drop rate. */
+  dropped?: boolean
   status?: number
   attempts?: number
   error?: string
@@ -306,6 +308,7 @@ export function createSubscriptions(opts: SubscriptionsOptions) {
       body: JSON.stringify(body),
       onResult: (r) => {
         entry.delivered = r.delivered
+        if (r.dropped) entry.dropped = true
         entry.attempts = r.attempts
         if (r.status !== undefined) entry.status = r.status
         if (r.error !== undefined) entry.error = r.error
