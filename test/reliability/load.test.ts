@@ -5,7 +5,9 @@
 // to the API's /webhooks/*). Availability reads, bookings made, moved and cancelled, and calendar owners editing
 // their calendars (real webhook POSTs, real sync runs). Then everything must settle: every booking in the
 // database as answered, written to its calendars exactly once, and the owners' edits followed.
+import { readFileSync, rmSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
+import { dirname } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -39,11 +41,15 @@ const RATE = envNumber('LOAD_RATE', 40)
 /** How long everything may take to be written and synced once the load stops. */
 const SETTLE_SECONDS = envNumber('LOAD_SETTLE_SECONDS', 120)
 /**
- * p99 bound per kind, from each operation's scheduled time. Generous on purpose: other jobs share the two cores
- * (at load average 12-13, 40/s gave a p99 of 0.4-0.7 s); an open-loop p99 only passes it when the processes fall
- * behind the schedule for good and the queue grows for the rest of the run (50/s at load average 15-18 did).
+ * p99 bound per kind, from each operation's scheduled time: 5 s while the machine is not crowded, i.e. the 1-minute
+ * load average stays at most 8 (four runnable tasks per core) over the run; 60 s, the client's own timeout, when
+ * other jobs crowd it further. There, a fixed rate measures the neighbours: at load average 12-13, 40/s gave a p99
+ * of 0.4-0.7 s, and at 15-19 the same 40/s got a third of a core, fell behind and gave 20-31 s. Every other check
+ * (no 5xx, no connection error, every booking written once) holds whatever the load.
  */
-const P99_BOUND_MS = envNumber('LOAD_P99_BOUND_MS', 30_000)
+const P99_BOUND_MS = envNumber('LOAD_P99_BOUND_MS', 5000)
+const CROWDED_LOAD_AVERAGE = 8
+const CROWDED_P99_BOUND_MS = 60_000
 const CLIENTS = 8
 const POOL_PER_CLIENT = 5
 
@@ -164,11 +170,12 @@ function requestCounts(metrics: string): { route: string; status: string; n: num
   return out
 }
 
-const loadavg = async () => (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim()
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim()
 
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${RATE} operations/s`, () => {
   let em: Emulators
   let database: TestDatabase
+  let script: string | undefined
   let api: ServerProcess
   let worker: ServerProcess
   let base: string
@@ -203,7 +210,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
   beforeAll(async () => {
     em = await startEmulators()
     database = await createTestDatabase()
-    const script = buildServer()
+    script = buildServer()
     const apiPort = await freePort()
     base = `http://127.0.0.1:${apiPort}`
     // Production's job timeout (60 s), not the suite's short one: this run is about normal operation.
@@ -322,6 +329,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
     await database?.drop()
     await em?.close()
     agent.destroy()
+    if (script) rmSync(dirname(script), { recursive: true, force: true })
   })
 
   async function pendingWrites(): Promise<number> {
@@ -552,7 +560,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
       rss.api.push(procStatusKb(api.pid, 'VmRSS'))
       rss.worker.push(procStatusKb(worker.pid, 'VmRSS'))
     }, 1000)
-    const loadBefore = await loadavg()
+    const loadBefore = loadavg()
     const dbName = new URL(database.url!).pathname.slice(1)
     const adminUrl = process.env.TEST_DATABASE_URL!
     const pgBefore = new Map((await backendPids(adminUrl, dbName)).map((p) => [p, cpuSeconds(p)]))
@@ -577,7 +585,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
     await Promise.all(inFlight)
     const loadMs = performance.now() - t0
     clearInterval(sampler)
-    const loadAfter = await loadavg()
+    const loadAfter = loadavg()
+    const crowded =
+      Math.max(Number(loadBefore.split(' ')[0]), Number(loadAfter.split(' ')[0])) > CROWDED_LOAD_AVERAGE
+    const p99Bound = crowded && !process.env.LOAD_P99_BOUND_MS ? CROWDED_P99_BOUND_MS : P99_BOUND_MS
     let pgCpu = 0
     for (const p of await backendPids(adminUrl, dbName)) pgCpu += cpuSeconds(p) - (pgBefore.get(p) ?? 0)
     const testCpu = process.cpuUsage(cpuBefore.test)
@@ -626,7 +637,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
 
     const figures: Record<string, unknown> = {
       schedule: `${total} operations at ${RATE}/s for ${SECONDS} s (took ${(loadMs / 1000).toFixed(1)} s); mix ${JSON.stringify(MIX)} %`,
-      'load average': `before ${loadBefore} / after ${loadAfter}`,
+      'load average': `before ${loadBefore} / after ${loadAfter}: p99 bound ${p99Bound / 1000} s${crowded ? ' (crowded machine)' : ''}`,
       'CPU seconds during the load': Object.fromEntries(
         Object.entries(cpu).map(([k, v]) => [k, Number(v.toFixed(1))]),
       ),
@@ -662,7 +673,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
       ).toEqual([])
       expect(s.unexpected, `${kind}: unexpected statuses`).toBe(0)
       const sorted = [...s.latencies].sort((a, b) => a - b)
-      expect(percentile(sorted, 99), `${kind}: p99`).toBeLessThan(P99_BOUND_MS)
+      expect(percentile(sorted, 99), `${kind}: p99`).toBeLessThan(p99Bound)
     }
     expect(server5xx, 'no 5xx on any route, webhooks included').toEqual([])
     expect(
