@@ -7,6 +7,7 @@ import {
   RetryHandler,
   RetryHandlerOptions,
 } from '@microsoft/microsoft-graph-client'
+import { ProviderError } from './provider.js'
 
 export interface GraphClientOptions {
   /** Graph root including the version, e.g. https://graph.microsoft.com/v1.0 or http://127.0.0.1:4020/v1.0. */
@@ -75,7 +76,11 @@ export function graphPathFromLink(link: string, baseUrl: string): string {
   const base = new URL(baseUrl)
   const target = new URL(link, base)
   if (target.origin !== base.origin)
-    throw new Error(`refusing to follow a Graph link to another origin: ${target.origin}`)
+    throw new ProviderError(
+      'microsoft',
+      'invalid',
+      `refusing to follow a Graph link to another origin: ${target.origin}`,
+    )
   const { host, version } = splitBase(baseUrl)
   const prefix = `${new URL(host).pathname.replace(/\/+$/, '')}/${version}`
   const path = target.pathname.startsWith(`${prefix}/`)
