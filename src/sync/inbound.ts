@@ -256,6 +256,12 @@ export async function maintainCalendarChannel(
     for (const c of existing) await stop(c)
     return
   }
+  // Push was refused a short while ago: poll until that row expires (PUSH_RETRY_MS). A job queued meanwhile (upkeep
+  // saw the calendar between the refused channel's removal and the polling row's insertion) must not ask again.
+  const refusedLately = existing.some(
+    (c) => c.mode === 'polling' && c.expiresAt !== null && c.expiresAt.getTime() > now,
+  )
+  if (refusedLately && !job.renew && !job.recreate) return
 
   const live = existing.filter(
     (c) =>
@@ -438,6 +444,8 @@ async function applyToBookings(
   owner: { type: 'client' | 'assistant'; id: string },
 ): Promise<void> {
   const { accountId, connectionId, calendarId } = job
+  // Read before the links: an id recorded in between is then in one or the other, never in neither.
+  const withoutEventId = await listBookingsWithoutEventId(deps.db, accountId, connectionId, calendarId)
   const linked = await listCalendarBookingEvents(deps.db, accountId, connectionId, calendarId)
   const byEvent = new Map(linked.map((l) => [l.providerEventId, l]))
   const changed = new Map(result.changed.map((e) => [e.providerEventId, e]))
@@ -486,15 +494,15 @@ async function applyToBookings(
   // Other events now overlapping a booking this owner attends. Our own event can come back before its write was
   // recorded (the notification outruns the provider's answer, or the worker died in between): at the booking's
   // own times on this calendar, with no event id recorded for it here, it is that booking's event, not a conflict.
-  let withoutEventId: Set<string> | null = null
   for (const event of result.changed) {
     if (byEvent.has(event.providerEventId) || !isBusy(event)) continue
     const overlapping = await listHostBookingsOverlapping(deps.db, accountId, owner, event)
     for (const booking of overlapping) {
-      if (sameInstant(event.start, booking.start) && sameInstant(event.end, booking.end)) {
-        withoutEventId ??= await listBookingsWithoutEventId(deps.db, accountId, connectionId, calendarId)
-        if (withoutEventId.has(booking.id)) continue
-      }
+      const own =
+        withoutEventId.has(booking.id) &&
+        sameInstant(event.start, booking.start) &&
+        sameInstant(event.end, booking.end)
+      if (own) continue
       await reportConflict(deps, accountId, connectionId, booking.id, event.providerEventId)
     }
   }
