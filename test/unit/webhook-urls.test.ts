@@ -26,6 +26,10 @@ describe('webhook URLs', () => {
     expect(webhookUrlProblem('https://hooks.example.com/x', false)).toBeNull()
     expect(webhookUrlProblem('http://93.184.215.14:8080/x', false)).toBeNull()
     expect(webhookUrlProblem('http://127.0.0.1/x', false)).not.toBeNull()
+    // IPv4-mapped IPv6, which URL writes in hex (::ffff:7f00:1): judged as the IPv4 it maps.
+    expect(webhookUrlProblem('https://[::ffff:127.0.0.1]/x', false)).not.toBeNull()
+    expect(webhookUrlProblem('https://[::ffff:a9fe:a9fe]/x', false)).not.toBeNull()
+    expect(webhookUrlProblem('https://[::ffff:808:808]/x', false)).toBeNull()
     expect(webhookUrlProblem('http://127.0.0.1/x', true)).toBeNull()
     expect(webhookUrlProblem('file:///etc/passwd', true)).not.toBeNull()
   })
