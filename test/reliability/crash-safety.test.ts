@@ -140,7 +140,7 @@ describe('an API instance killed with SIGKILL in the middle of a booking stream'
 
     // The kill landed mid-stream and cost some answers; none of the acknowledged bookings was lost.
     expect(inFlightAtKill).toBeGreaterThan(0)
-    expect(summary.acknowledged).toBeGreaterThan(50)
+    expect(summary.acknowledged).toBeGreaterThan(20)
     expect(summary.unanswered).toBe(0)
     expect(summary.otherAnswers).toEqual([])
     expect(audit.lost).toEqual([])
