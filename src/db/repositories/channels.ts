@@ -88,6 +88,16 @@ export async function setChannelResource(
     .execute()
 }
 
+/** Makes a channel due for renewal now (Graph `reauthorizationRequired`): the next upkeep run renews it. */
+export async function markChannelDue(db: Kysely<DB>, accountId: string, id: string, at: Date): Promise<void> {
+  await db
+    .updateTable('calendar_channels')
+    .set({ expires_at: at, updated_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .execute()
+}
+
 export async function deleteChannel(db: Kysely<DB>, accountId: string, id: string): Promise<void> {
   await db.deleteFrom('calendar_channels').where('account_id', '=', accountId).where('id', '=', id).execute()
 }

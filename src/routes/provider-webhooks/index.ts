@@ -177,11 +177,15 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
             connectionId: channel.connectionId,
             calendarId: channel.calendarId,
           }
+          // The need is written on the channel row before the job is sent: the queue keeps one waiting upkeep job
+          // per calendar and drops a duplicate, and the one already waiting reads the row when it runs.
           switch (n.lifecycleEvent) {
             case 'reauthorizationRequired':
+              await channels.markChannelDue(deps.db, channel.accountId, channel.id, new Date(receivedAt))
               await enqueueChannelWork(jobs(), { ...calendar, renew: channel.id })
               break
             case 'subscriptionRemoved':
+              await channels.deleteChannel(deps.db, channel.accountId, channel.id)
               await enqueueChannelWork(jobs(), { ...calendar, recreate: channel.id })
               break
             case 'missed':

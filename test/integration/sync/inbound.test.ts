@@ -3,6 +3,7 @@
 // notifications change nothing; the Graph handshake, channel renewal, lifecycle events and expired cursors.
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createJobSender, enqueueChannelWork } from '../../../src/sync/inbound.js'
 import type { ProviderName } from '../../../src/sync/provider.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
@@ -369,6 +370,62 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
       const n = patches()
       em.microsoft.sendLifecycleNotification(after.resource_id!, 'reauthorizationRequired')
       await until('renewed', async () => patches() > n)
+    })
+
+    it('a lifecycle event still acts when an upkeep job for the calendar is already waiting (the queue drops the duplicate)', async () => {
+      const channelRow = () =>
+        t.app.deps.db
+          .selectFrom('calendar_channels')
+          .selectAll()
+          .where('connection_id', '=', connectionId)
+          .where('mode', '=', 'push')
+          .executeTakeFirst()
+      const patches = () =>
+        em.microsoft.requestLog.list({}).filter((r) => r.method === 'PATCH' && /subscriptions/.test(r.path))
+          .length
+      const restart = async () => {
+        worker = await startWorker(t.app.deps, {
+          jobTimeoutSeconds: 5,
+          dispatchIntervalMs: 50,
+          inbound: { channelIntervalMs: 100 },
+        })
+      }
+      const sender = createJobSender(t.app.deps.database)
+      const waitingUpkeep = async (row: { account_id: string; calendar_id: string }) => {
+        await worker.stop()
+        await enqueueChannelWork(sender, {
+          accountId: row.account_id,
+          connectionId,
+          calendarId: row.calendar_id,
+        })
+      }
+
+      // reauthorizationRequired while a routine upkeep job waits: that job renews.
+      const before = (await until('channel', channelRow))!
+      await waitingUpkeep(before)
+      const n = patches()
+      expect(em.microsoft.sendLifecycleNotification(before.resource_id!, 'reauthorizationRequired')).toBe(
+        true,
+      )
+      await em.microsoft.settle() // delivered: the app has answered it
+      await restart()
+      await until('renewed', async () => patches() > n)
+      const renewed = await until('renewal stored', async () => {
+        const row = await channelRow()
+        return row && row.expires_at!.getTime() > Date.now() + 40 * 60_000 && row
+      })
+      expect(renewed.id).toBe(before.id)
+
+      // subscriptionRemoved while a routine upkeep job waits: that job makes a new subscription.
+      await waitingUpkeep(renewed)
+      expect(em.microsoft.sendLifecycleNotification(renewed.resource_id!, 'subscriptionRemoved')).toBe(true)
+      await em.microsoft.settle()
+      await restart()
+      const recreated = await until('recreated', async () => {
+        const row = await channelRow()
+        return !!row?.resource_id && row.resource_id !== renewed.resource_id && row
+      })
+      expect(recreated.id).not.toBe(renewed.id)
     })
   }
 })
