@@ -414,6 +414,16 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
           }
         },
 
+        async getEvent(calendarId, eventId, fallbackTimeZone) {
+          try {
+            const res = await call('events.get', (cal) => cal.events.get({ calendarId, eventId }))
+            return res.data.status === 'cancelled' ? null : normaliseGoogleEvent(res.data, fallbackTimeZone)
+          } catch (err) {
+            if (err instanceof ProviderError && err.reason === 'not_found') return null
+            throw err
+          }
+        },
+
         async watch(calendarId, request) {
           const res = await call('events.watch', (cal) =>
             cal.events.watch({

@@ -11,7 +11,11 @@ import {
   listHostBookingsOverlapping,
 } from '../db/repositories/bookings.js'
 import * as channels from '../db/repositories/channels.js'
-import { findConnection, listConnectionCalendars } from '../db/repositories/connections.js'
+import {
+  findConnection,
+  listConnectionCalendars,
+  type StoredConnection,
+} from '../db/repositories/connections.js'
 import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
@@ -414,7 +418,7 @@ export async function runCalendarSync(deps: Deps, job: CalendarSyncJob): Promise
     kind: synced.result.full ? 'full' : 'incremental',
     outcome: 'ok',
   })
-  await applyToBookings(deps, job, synced.result, synced.connection.owner)
+  await applyToBookings(deps, job, synced.result, synced.connection)
   if (job.notifiedAt !== undefined)
     deps.metrics.notificationSyncLag.observe({ provider }, Math.max(0, Date.now() - job.notifiedAt) / 1000)
   return synced.result
@@ -441,9 +445,10 @@ async function applyToBookings(
   deps: Deps,
   job: CalendarSyncJob,
   result: SyncResult,
-  owner: { type: 'client' | 'assistant'; id: string },
+  connection: StoredConnection,
 ): Promise<void> {
   const { accountId, connectionId, calendarId } = job
+  const owner = connection.owner
   // Read before the links: an id recorded in between is then in one or the other, never in neither.
   const withoutEventId = await listBookingsWithoutEventId(deps.db, accountId, connectionId, calendarId)
   const linked = await listCalendarBookingEvents(deps.db, accountId, connectionId, calendarId)
@@ -455,9 +460,25 @@ async function applyToBookings(
   for (const link of linked) {
     // Only settled links: a booking whose write is pending is being changed by us right now.
     if (link.status !== 'confirmed' || link.state !== 'synced') continue
-    const event = changed.get(link.providerEventId)
+    let event = changed.get(link.providerEventId)
+    if (!event && deleted.has(link.providerEventId)) {
+      // Graph also reports an event moved out of the sync window as removed: ask for the event itself before
+      // cancelling its booking. If the provider cannot answer now, the booking stays as it is.
+      try {
+        event =
+          (await withSession(deps, accountId, connection, (s) =>
+            s.getEvent(calendarId, link.providerEventId, 'UTC'),
+          )) ?? undefined
+      } catch (err) {
+        deps.log.warn(
+          { bookingId: link.bookingId, reason: err instanceof ProviderError ? err.reason : 'error' },
+          'could not confirm that a booked event was deleted; booking kept',
+        )
+        continue
+      }
+    }
     const gone =
-      deleted.has(link.providerEventId) ||
+      (deleted.has(link.providerEventId) && !event) ||
       event?.status === 'cancelled' ||
       // A full sync lists everything in the window: a booking inside it whose event is absent was deleted.
       (result.full && !event && link.start < window.end && link.end > window.start)

@@ -371,6 +371,21 @@ export function createMicrosoftAdapter(opts: MicrosoftAdapterOptions): ProviderA
           }
         },
 
+        async getEvent(_calendarId, eventId, fallbackTimeZone) {
+          try {
+            const res = (await call('events.get', (c) =>
+              c
+                .api(`/me/events/${enc(eventId)}`)
+                .header('Prefer', 'outlook.timezone="UTC"')
+                .get(),
+            )) as GraphEvent
+            return res.isCancelled ? null : normaliseGraphEvent(res, fallbackTimeZone)
+          } catch (err) {
+            if (err instanceof ProviderError && err.reason === 'not_found') return null
+            throw err
+          }
+        },
+
         async watch(calendarId, request) {
           const res = (await call('subscriptions.create', (c) =>
             c.api('/subscriptions').post({

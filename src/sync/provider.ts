@@ -171,6 +171,11 @@ export interface CalendarSession {
   updateEvent(calendarId: string, eventId: string, draft: EventDraft): Promise<WrittenEvent>
   /** Deleting an event that is already gone succeeds. */
   deleteEvent(calendarId: string, eventId: string): Promise<void>
+  /**
+   * One event as it is now, wherever it lies in time; null when it is deleted or cancelled. A delta's `@removed`
+   * does not say which: Graph also reports events moved out of the window as removed (providers.md).
+   */
+  getEvent(calendarId: string, eventId: string, fallbackTimeZone: string): Promise<ProviderEvent | null>
   watch(calendarId: string, request: WatchRequest): Promise<Channel>
   /**
    * Extends a channel in place where the provider can (Graph: PATCH expirationDateTime, capped at 10,070 minutes);

@@ -156,6 +156,28 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
     expect(cancelled.source).toBe('calendar')
   })
 
+  it('a booked event moved beyond the sync window moves the booking there (Graph reports it as removed)', async () => {
+    const created = await account.post('/v1/bookings', {
+      meetingTypeId,
+      start: '2026-06-03T11:00:00Z',
+      contactId,
+    })
+    expect(created.status).toBe(201)
+    const id = created.body.id
+    const sync = await until('written', async () => {
+      const s = (await booking(id)).sync[0]
+      return s.state === 'synced' && s
+    })
+    // 2027-03-01 is past the window's end (now + 180 days): the event leaves our busy data, the booking follows it.
+    owner.moveEvent(sync.providerEventId, '2027-03-01T11:00:00Z', '2027-03-01T12:00:00Z')
+    const moved = await until('rescheduled', async () => {
+      const b = await booking(id)
+      return b.start === '2027-03-01T11:00:00.000Z' && b
+    })
+    expect(moved).toMatchObject({ status: 'confirmed', source: 'calendar', end: '2027-03-01T12:00:00.000Z' })
+    await account.post(`/v1/bookings/${id}/cancel`, {})
+  })
+
   it('rescheduled through the API: our own write coming back changes nothing (no ping-pong)', async () => {
     const id = (
       await account.post('/v1/bookings', { meetingTypeId, start: '2026-06-04T09:00:00Z', contactId })

@@ -181,11 +181,17 @@ describe.each<ProviderName>(['google', 'microsoft'])('provider port contract: %s
 
     const moved = await session.updateEvent(calendarId, one.providerEventId, draft(11))
     expect(moved.etag).not.toBe(one.etag)
+    // One event read on its own, as it is now (what a booking's event reported removed is checked with).
+    expect(await session.getEvent(calendarId, one.providerEventId, 'UTC')).toMatchObject({
+      providerEventId: one.providerEventId,
+      start: new Date('2026-06-09T11:00:00Z'),
+    })
     changes = await session.fetchChanges(calendarId, input(changes.cursor))
     expect(changes.events[0]?.start).toEqual(new Date('2026-06-09T11:00:00Z'))
 
     await session.deleteEvent(calendarId, one.providerEventId)
     await session.deleteEvent(calendarId, one.providerEventId)
+    expect(await session.getEvent(calendarId, one.providerEventId, 'UTC')).toBeNull()
     changes = await session.fetchChanges(calendarId, input(changes.cursor))
     expect(changes.deletedIds).toEqual([one.providerEventId])
   })
