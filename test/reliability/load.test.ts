@@ -64,11 +64,11 @@ const ALL_DAY = {
   weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '24:00' }],
 }
 // Days (from the first midnight a day away) where each kind of booking lives, so that only reschedules can
-// collide (and rarely: a random slot among 6,720), and owners' busy events never cover a slot being booked.
+// collide (and rarely: a random slot among 12,480), and owners' busy events never cover a slot being booked.
 const REGION = { create: 1, foreign: 60, pool: 80, poolMoves: 86, reschedule: 100 } as const
-// Inside the 180 days that calendars are synced over: an Outlook event moved past them comes back from the delta
-// as removed, and the sync then cancels its booking (reported as a bug, not this test's subject).
-const RESCHEDULE_SLOTS = 70 * 96
+// Days 100–230: across the end of the 180 days that calendars are synced over, where Graph's delta reports an
+// Outlook event moved past it as removed (the booking must stay, at its new time).
+const RESCHEDULE_SLOTS = 130 * 96
 
 /** A deterministic generator: the same run of kinds and slots every time. */
 function mulberry32(seed: number): () => number {
@@ -682,7 +682,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(`load: ${SECONDS} s at ${
     ).toBeGreaterThan(0)
     expect(verdict.problems).toEqual([])
     expect(settleMs).toBeLessThan(SETTLE_SECONDS * 1000)
-    // Rare, by design: only reschedules to a random slot among 6,720 can collide.
+    // Rare, by design: only reschedules to a random slot among 12,480 can collide.
     expect(byKind.get('create')!.conflicts).toBe(0)
 
     /**
