@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import pino from 'pino'
 import { buildApp } from './app.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
-import { connectDatabase } from './db/connect.js'
+import { connectDatabase, isConnectionLoss } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createDeps } from './deps.js'
 import { serveMetrics } from './metrics.js'
@@ -120,21 +120,6 @@ async function main(): Promise<void> {
   } else if (sandbox) {
     printSandbox(sandbox)
   }
-}
-
-/** Errors of a database connection that went away (server restart, crash, network), not of a query. */
-function isConnectionLoss(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null
-  if (!e || typeof e !== 'object') return false
-  // Refused/reset sockets; admin_shutdown, crash_shutdown, cannot_connect_now; class 08 connection exceptions.
-  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|57P0[123]|08\w{3})$/.test(e.code))
-    return true
-  return (
-    typeof e.message === 'string' &&
-    /^(Connection terminated|Client has encountered a connection error|terminating connection)/.test(
-      e.message,
-    )
-  )
 }
 
 const DEFAULTS = loadConfig({})

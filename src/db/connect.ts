@@ -84,3 +84,18 @@ export function wrapPglite(
     },
   }
 }
+
+/** Errors of a database connection that went away (server restart, crash, network), not of a query. */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null
+  if (!e || typeof e !== 'object') return false
+  // Refused/reset sockets; admin_shutdown, crash_shutdown, cannot_connect_now; class 08 connection exceptions.
+  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|57P0[123]|08\w{3})$/.test(e.code))
+    return true
+  return (
+    typeof e.message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error|terminating connection|timeout exceeded when trying to connect)/.test(
+      e.message,
+    )
+  )
+}

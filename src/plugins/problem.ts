@@ -1,5 +1,6 @@
 // The one error seam: DomainErrors, validation and parser errors become RFC 9457 application/problem+json.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isConnectionLoss } from '../db/connect.js'
 import { DomainError, type FieldProblem, ValidationError } from '../errors.js'
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -227,6 +228,19 @@ export function registerProblemHandling(app: FastifyInstance): void {
     }
     if (error instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) {
       return sendProblem(reply, problem(400, 'malformed_json', 'The body is not valid JSON.'))
+    }
+    // The database went away (restart, failover, network): the request may succeed if retried shortly.
+    if (isConnectionLoss(error)) {
+      request.log.warn({ err: error }, 'database unavailable')
+      reply.header('retry-after', '5')
+      return sendProblem(
+        reply,
+        problem(
+          503,
+          'database_unavailable',
+          'The database is not reachable right now. Retry in a few seconds.',
+        ),
+      )
     }
     request.log.error({ err: error }, 'unhandled error')
     return sendProblem(

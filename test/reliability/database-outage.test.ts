@@ -198,6 +198,10 @@ describe('PostgreSQL crashing and coming back under load', () => {
     expect(whileDown.every((p) => p.status === 503)).toBe(true)
     expect(firstReadyAfter).toBeDefined()
     expect(lastReady?.status).toBe(200)
+    // Requests while it is down are told to come back (503 with Retry-After), not that we failed (500).
+    const readsWhileDown = availability.filter((p) => p.at > downAt + 1000 && p.at < upAt - 1000)
+    expect(readsWhileDown.length).toBeGreaterThan(0)
+    expect(readsWhileDown.every((p) => p.status === 503)).toBe(true)
     // Reads and writes work again after the outage.
     expect(firstReadAfter).toBeDefined()
     expect(readsAfter.slice(-5).every((p) => p.status === 200)).toBe(true)
