@@ -167,9 +167,13 @@ export async function writeBookingEvent(
     const draft = await eventDraft(deps, accountId, booking)
     const written = await withSession(deps, accountId, connection, async (session) => {
       if (booking.status === 'confirmed') {
-        return state.providerEventId
-          ? session.updateEvent(state.calendarId, state.providerEventId, draft)
-          : session.insertEvent(state.calendarId, booking.id, draft)
+        if (state.providerEventId) return session.updateEvent(state.calendarId, state.providerEventId, draft)
+        const made = await session.insertEvent(state.calendarId, booking.id, draft)
+        // A retry can find the event a dead worker made for an earlier version of the booking (Google answers the
+        // insert with that event): bring it to this version.
+        return previousAttempts > 0
+          ? session.updateEvent(state.calendarId, made.providerEventId, draft)
+          : made
       }
       let eventId = state.providerEventId
       // A worker that died between the provider's insert and our record left an event behind; the same
