@@ -15,15 +15,7 @@ import { createProviders } from '../../../src/sync/providers.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { until } from '../../helpers/until.js'
-import {
-  connectThroughOAuth,
-  createPeople,
-  createTestApp,
-  type Emulators,
-  freePort,
-  GOOGLE_USER,
-  startEmulators,
-} from './harness.js'
+import { type Emulators, GOOGLE_USER, startListeningSetup } from './harness.js'
 
 const CI_SEEDS = [1]
 
@@ -414,28 +406,19 @@ describe.each<ProviderName>(['google', 'microsoft'])('randomized convergence wit
   }
 
   beforeAll(async () => {
-    em = await startEmulators()
-    const port = await freePort()
-    t = await createTestApp({
-      config: { ...em.config, publicBaseUrl: `http://127.0.0.1:${port}` },
-      // Pages small enough to page, big enough that a full resync under faults is not hopeless.
-      overrides: {
-        providers: createProviders(testConfig(em.config), {
-          googlePageSize: 25,
-          microsoftPageSize: 25,
-          microsoftRetry: { delaySeconds: 0, maxRetries: 1 },
-        }),
-      },
-    })
-    await t.app.listen({ host: '127.0.0.1', port })
-    account = await t.createAccount()
-    const people = await createPeople(account)
-    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-    expect(connected.callbackStatus).toBe(200)
-    const calendarId = (
-      await account.get(`/v1/connections/${connected.connectionId}/calendars`)
-    ).body.data.find((c: { busy: boolean }) => c.busy).id
-    job = { accountId: account.accountId, connectionId: connected.connectionId, calendarId }
+    // Pages small enough to page, big enough that a full resync under faults is not hopeless.
+    let connectionId: string
+    ;({ em, t, account, connectionId } = await startListeningSetup(provider, (config) =>
+      createProviders(testConfig(config), {
+        googlePageSize: 25,
+        microsoftPageSize: 25,
+        microsoftRetry: { delaySeconds: 0, maxRetries: 1 },
+      }),
+    ))
+    const calendarId = (await account.get(`/v1/connections/${connectionId}/calendars`)).body.data.find(
+      (c: { busy: boolean }) => c.busy,
+    ).id
+    job = { accountId: account.accountId, connectionId, calendarId }
     owner = provider === 'google' ? googleCalendar(em) : microsoftCalendar(em)
     await startTheWorker()
     await until('push channel', async () => {

@@ -1,6 +1,5 @@
 // Test harness for calendar sync: both emulators in-process, the app pointed at them, and the owner's hands.
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { type Config, testConfig } from '../../../src/config.js'
 import { createGoogleEmulator, type GoogleEmulator } from '../../../src/sandbox/google/index.js'
 import { createMicrosoftEmulator, type MicrosoftEmulator } from '../../../src/sandbox/microsoft/index.js'
@@ -8,6 +7,7 @@ import type { ProviderName, Providers } from '../../../src/sync/provider.js'
 import { createProviders } from '../../../src/sync/providers.js'
 import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
 import { assistantBody, clientBody } from '../../helpers/factories.js'
+import { freePort } from '../../helpers/process.js'
 
 export const GOOGLE_USER = 'alice@sandbox.test'
 
@@ -250,17 +250,36 @@ export async function busyOf(account: AccountClient, clientId: string, from: str
   return res.body
 }
 
-export { createTestApp }
+export { createTestApp, freePort }
 
-/** A free TCP port on 127.0.0.1, for an app that must listen (providers POST to it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
+export interface ListeningSetup {
+  em: Emulators
+  t: TestApp
+  account: AccountClient
+  people: People
+  owner: OwnerHands
+  connectionId: string
+}
+
+/**
+ * Both emulators, and the app listening on a free port that is its PUBLIC_BASE_URL, so the emulators' push
+ * notifications reach it; an account whose client has `provider`'s calendar connected through OAuth.
+ */
+export async function startListeningSetup(
+  provider: ProviderName,
+  providers: (config: Partial<Config>) => Providers = tunedProviders,
+): Promise<ListeningSetup> {
+  const em = await startEmulators()
+  const port = await freePort()
+  const t = await createTestApp({
+    config: { ...em.config, publicBaseUrl: `http://127.0.0.1:${port}` },
+    overrides: { providers: providers(em.config) },
   })
+  await t.app.listen({ host: '127.0.0.1', port })
+  const account = await t.createAccount()
+  const people = await createPeople(account)
+  const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
+  if (connected.callbackStatus !== 200)
+    throw new Error(`OAuth callback answered ${connected.callbackStatus}: ${connected.callbackText}`)
+  return { em, t, account, people, owner: ownerHands(em, provider), connectionId: connected.connectionId }
 }

@@ -1,7 +1,6 @@
 // Calendar changes coming in (SPEC 2.3), both providers through the emulators: push channels reach the listening
 // app, the worker syncs, availability and bookings follow the calendar without any API call; forged
 // notifications change nothing; the Graph handshake, channel renewal, lifecycle events and expired cursors.
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createJobSender, enqueueChannelWork, INBOUND_QUEUES } from '../../../src/sync/inbound.js'
 import type { ProviderName } from '../../../src/sync/provider.js'
@@ -9,29 +8,7 @@ import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { contactBody, meetingTypeBody } from '../../helpers/factories.js'
 import { until } from '../../helpers/until.js'
-import {
-  connectThroughOAuth,
-  createPeople,
-  createTestApp,
-  type Emulators,
-  type OwnerHands,
-  ownerHands,
-  type People,
-  startEmulators,
-  tunedProviders,
-} from './harness.js'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
+import { type Emulators, type OwnerHands, type People, startListeningSetup } from './harness.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -58,19 +35,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
     provider === 'google' ? em.google.notifier.setDropRate(rate) : em.microsoft.setNotificationDropRate(rate)
 
   beforeAll(async () => {
-    em = await startEmulators()
-    const port = await freePort()
-    t = await createTestApp({
-      config: { ...em.config, publicBaseUrl: `http://127.0.0.1:${port}` },
-      overrides: { providers: tunedProviders(em.config) },
-    })
-    await t.app.listen({ host: '127.0.0.1', port })
-    account = await t.createAccount()
-    people = await createPeople(account)
-    owner = ownerHands(em, provider)
-    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-    expect(connected.callbackStatus).toBe(200)
-    connectionId = connected.connectionId
+    ;({ em, t, account, people, owner, connectionId } = await startListeningSetup(provider))
     meetingTypeId = (
       await account.post(
         '/v1/meeting-types',

@@ -7,19 +7,7 @@ import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { meetingTypeBody } from '../../helpers/factories.js'
 import { until } from '../../helpers/until.js'
-import {
-  busyOf,
-  connectThroughOAuth,
-  createPeople,
-  createTestApp,
-  type Emulators,
-  freePort,
-  type OwnerHands,
-  ownerHands,
-  type People,
-  startEmulators,
-  tunedProviders,
-} from './harness.js'
+import { busyOf, type Emulators, type OwnerHands, type People, startListeningSetup } from './harness.js'
 
 describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in from %s', (provider) => {
   let em: Emulators
@@ -57,18 +45,8 @@ describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in
   }
 
   beforeAll(async () => {
-    em = await startEmulators()
-    const port = await freePort()
-    t = await createTestApp({
-      config: { ...em.config, publicBaseUrl: `http://127.0.0.1:${port}` },
-      overrides: { providers: tunedProviders(em.config) },
-    })
-    await t.app.listen({ host: '127.0.0.1', port })
-    account = await t.createAccount()
-    people = await createPeople(account)
-    owner = ownerHands(em, provider)
-    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-    expect(connected.callbackStatus).toBe(200)
+    let connectionId: string
+    ;({ em, t, account, people, owner, connectionId } = await startListeningSetup(provider))
     meetingTypeId = (
       await account.post(
         '/v1/meeting-types',
@@ -82,7 +60,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in
     })
     await until(
       'push',
-      async () => (await account.get(`/v1/connections/${connected.connectionId}`)).body.syncMode === 'push',
+      async () => (await account.get(`/v1/connections/${connectionId}`)).body.syncMode === 'push',
     )
   })
   afterAll(async () => {

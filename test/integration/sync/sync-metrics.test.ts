@@ -1,36 +1,12 @@
 // Inbound sync metrics on /metrics (issue 8), both providers through the emulators: a real notification is counted
 // as accepted, its sync as an incremental ok run, and its lag observed; a forged one is counted as rejected; a sync
 // that fails is counted as failed. The worker shares the app's registry, as with ROLE=all.
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProviderName } from '../../../src/sync/provider.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { until } from '../../helpers/until.js'
-import {
-  busyOf,
-  connectThroughOAuth,
-  createPeople,
-  createTestApp,
-  type Emulators,
-  type OwnerHands,
-  ownerHands,
-  type People,
-  startEmulators,
-  tunedProviders,
-} from './harness.js'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
+import { busyOf, type Emulators, type OwnerHands, type People, startListeningSetup } from './harness.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -71,19 +47,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (pro
     ) as string[]
 
   beforeAll(async () => {
-    em = await startEmulators()
-    const port = await freePort()
-    t = await createTestApp({
-      config: { ...em.config, publicBaseUrl: `http://127.0.0.1:${port}` },
-      overrides: { providers: tunedProviders(em.config) },
-    })
-    await t.app.listen({ host: '127.0.0.1', port })
-    account = await t.createAccount()
-    people = await createPeople(account)
-    owner = ownerHands(em, provider)
-    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-    expect(connected.callbackStatus).toBe(200)
-    connectionId = connected.connectionId
+    ;({ em, t, account, people, owner, connectionId } = await startListeningSetup(provider))
     worker = await startWorker(t.app.deps, {
       jobTimeoutSeconds: 5,
       dispatchIntervalMs: 50,
