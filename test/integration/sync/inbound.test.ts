@@ -31,6 +31,17 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
     return res.body.slots.map((s: { start: string }) => s.start) as string[]
   }
   const booking = async (id: string) => (await account.get(`/v1/bookings/${id}`)).body
+  /** Books `start` through the API and waits until its event is written: the booking id and its sync state. */
+  const bookAndWrite = async (start: string) => {
+    const created = await account.post('/v1/bookings', { meetingTypeId, start, contactId })
+    expect(created.status).toBe(201)
+    const id: string = created.body.id
+    const sync = await until('written', async () => {
+      const s = (await booking(id)).sync[0]
+      return s.state === 'synced' && s
+    })
+    return { id, sync }
+  }
   const dropNotifications = (rate: number) =>
     provider === 'google' ? em.google.notifier.setDropRate(rate) : em.microsoft.setNotificationDropRate(rate)
 
@@ -86,17 +97,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
   })
 
   it('a booked event moved in the calendar moves the booking (source calendar); deleted, it cancels it', async () => {
-    const created = await account.post('/v1/bookings', {
-      meetingTypeId,
-      start: '2026-06-03T09:00:00Z',
-      contactId,
-    })
-    expect(created.status).toBe(201)
-    const id = created.body.id
-    const sync = await until('written', async () => {
-      const s = (await booking(id)).sync[0]
-      return s.state === 'synced' && s
-    })
+    const { id, sync } = await bookAndWrite('2026-06-03T09:00:00Z')
     // Our own insert came back through the webhook: nothing changed.
     await sleep(500)
     expect(await booking(id)).toMatchObject({ start: '2026-06-03T09:00:00.000Z', sequence: 0, source: 'api' })
@@ -122,17 +123,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
   })
 
   it('a booked event moved beyond the sync window moves the booking there (Graph reports it as removed)', async () => {
-    const created = await account.post('/v1/bookings', {
-      meetingTypeId,
-      start: '2026-06-03T11:00:00Z',
-      contactId,
-    })
-    expect(created.status).toBe(201)
-    const id = created.body.id
-    const sync = await until('written', async () => {
-      const s = (await booking(id)).sync[0]
-      return s.state === 'synced' && s
-    })
+    const { id, sync } = await bookAndWrite('2026-06-03T11:00:00Z')
     // 2027-03-01 is past the window's end (now + 180 days): the event leaves our busy data, the booking follows it.
     owner.moveEvent(sync.providerEventId, '2027-03-01T11:00:00Z', '2027-03-01T12:00:00Z')
     const moved = await until('rescheduled', async () => {
@@ -144,10 +135,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
   })
 
   it('rescheduled through the API: our own write coming back changes nothing (no ping-pong)', async () => {
-    const id = (
-      await account.post('/v1/bookings', { meetingTypeId, start: '2026-06-04T09:00:00Z', contactId })
-    ).body.id
-    await until('written', async () => (await booking(id)).sync[0].state === 'synced')
+    const { id } = await bookAndWrite('2026-06-04T09:00:00Z')
     expect(
       (await account.post(`/v1/bookings/${id}/reschedule`, { start: '2026-06-04T11:00:00Z' })).status,
     ).toBe(200)
@@ -168,10 +156,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('calendar changes coming in
   })
 
   it('another event overlapping a booking is reported once as booking.conflict', async () => {
-    const id = (
-      await account.post('/v1/bookings', { meetingTypeId, start: '2026-06-05T09:00:00Z', contactId })
-    ).body.id
-    await until('written', async () => (await booking(id)).sync[0].state === 'synced')
+    const { id } = await bookAndWrite('2026-06-05T09:00:00Z')
     const other = owner.createEvent('2026-06-05T09:30:00Z', '2026-06-05T10:30:00Z')
     const conflicts = () =>
       t.app.deps.db
