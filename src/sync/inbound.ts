@@ -52,10 +52,6 @@ export interface CalendarChannelJob {
   accountId: string
   connectionId: string
   calendarId: string
-  /** Graph `subscriptionRemoved`: forget this channel (it is gone at the provider) and make a new one. */
-  recreate?: string
-  /** Graph `reauthorizationRequired`: renew this channel now. */
-  renew?: string
 }
 
 /** Google channels live up to 7 days; Graph subscriptions on events up to 10,070 minutes (providers.md). */
@@ -232,11 +228,6 @@ export async function maintainCalendarChannel(
     for (const c of existing) await stop(c)
     return
   }
-  if (job.recreate) {
-    const gone = existing.find((c) => c.id === job.recreate)
-    if (gone) await channels.deleteChannel(deps.db, accountId, gone.id)
-    existing = existing.filter((c) => c.id !== job.recreate)
-  }
 
   const now = Date.now()
   const provider = connection.provider
@@ -265,15 +256,10 @@ export async function maintainCalendarChannel(
   const refusedLately = existing.some(
     (c) => c.mode === 'polling' && c.expiresAt !== null && c.expiresAt.getTime() > now,
   )
-  if (refusedLately && !job.renew && !job.recreate) return
+  if (refusedLately) return
 
   const live = existing.filter(
-    (c) =>
-      c.mode === 'push' &&
-      c.resourceId &&
-      c.expiresAt &&
-      c.expiresAt.getTime() - now > renewBefore &&
-      c.id !== job.renew,
+    (c) => c.mode === 'push' && c.resourceId && c.expiresAt && c.expiresAt.getTime() - now > renewBefore,
   )
   if (live.length > 0) {
     for (const c of existing) if (!live.includes(c)) await stop(c)

@@ -177,16 +177,16 @@ export async function registerProviderWebhookRoutes(app: App, deps: Deps): Promi
             connectionId: channel.connectionId,
             calendarId: channel.calendarId,
           }
-          // The need is written on the channel row before the job is sent: the queue keeps one waiting upkeep job
-          // per calendar and drops a duplicate, and the one already waiting reads the row when it runs.
+          // The need is written on the channel row, then upkeep is asked for: the queue keeps one waiting upkeep job
+          // per calendar and drops a duplicate, and whichever job runs reads the row (due → renewed, gone → made).
           switch (n.lifecycleEvent) {
             case 'reauthorizationRequired':
               await channels.markChannelDue(deps.db, channel.accountId, channel.id, new Date(receivedAt))
-              await enqueueChannelWork(jobs(), { ...calendar, renew: channel.id })
+              await enqueueChannelWork(jobs(), calendar)
               break
             case 'subscriptionRemoved':
               await channels.deleteChannel(deps.db, channel.accountId, channel.id)
-              await enqueueChannelWork(jobs(), { ...calendar, recreate: channel.id })
+              await enqueueChannelWork(jobs(), calendar)
               break
             case 'missed':
               await enqueueSync(jobs(), { ...calendar, full: true, notifiedAt: receivedAt })
