@@ -10,6 +10,7 @@ import {
   upsertConnectionCalendar,
 } from '../src/db/repositories/calendars.js'
 import { newId } from '../src/ids.js'
+import { mulberry32 } from './random.js'
 import { adminQuery, api, backendPids, cpuSeconds, procStatusKb, startBenchServer } from './server.js'
 
 const BUSY_EVENTS = 1000
@@ -34,17 +35,6 @@ type Autocannon = (opts: {
   headers: Record<string, string>
 }) => Promise<AutocannonResult>
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
-
-/** A deterministic generator, so every run seeds the same busy calendar. */
-function mulberry32(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /** 1,000 busy events spread over the window: starts on a 5-minute grid at any hour, 15 to 120 minutes long. */
 function busyEvents(window: { start: number; end: number }): CalendarEventInput[] {

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { createGoogleEmulator, type GoogleEmulator } from '../src/sandbox/google/index.js'
 import { createMicrosoftEmulator, type MicrosoftEmulator } from '../src/sandbox/microsoft/index.js'
 import type { ProviderName } from '../src/sync/provider.js'
+import { mulberry32 } from './random.js'
 import { api, type BenchServer, backendPids, cpuSeconds, percentile, startBenchServer } from './server.js'
 
 const DAY = 86_400_000
@@ -21,17 +22,6 @@ const BULK_USER = 'bulk@sandbox.test'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const loadAverage = () => loadavg().map((l) => Number(l.toFixed(2)))
-
-/** A deterministic generator, so every run seeds the same calendar. */
-function mulberry32(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 interface Emulators {
   google: GoogleEmulator

@@ -10,6 +10,7 @@ import { Agent, request as httpRequest } from 'node:http'
 import { dirname } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mulberry32 } from '../../bench/random.js'
 import {
   backendPids,
   buildServer,
@@ -69,17 +70,6 @@ const REGION = { create: 1, foreign: 60, pool: 80, poolMoves: 86, reschedule: 10
 // Days 100–230: across the end of the 180 days that calendars are synced over, where Graph's delta reports an
 // Outlook event moved past it as removed (the booking must stay, at its new time).
 const RESCHEDULE_SLOTS = 130 * 96
-
-/** A deterministic generator: the same run of kinds and slots every time. */
-function mulberry32(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 interface Client {
   id: string

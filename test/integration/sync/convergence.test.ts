@@ -8,6 +8,7 @@
 // CONVERGENCE_EDITS=500 changes the number of edits per seed.
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mulberry32 } from '../../../bench/random.js'
 import { testConfig } from '../../../src/config.js'
 import { runCalendarSync } from '../../../src/sync/inbound.js'
 import { type ProviderName, syncWindow } from '../../../src/sync/provider.js'
@@ -29,16 +30,9 @@ const EDITS = Number(process.env.CONVERGENCE_EDITS ?? 300)
 const DROP_RATE = 0.25
 const ZONE = 'Europe/Berlin'
 
-/** mulberry32: small, fast and good enough to pick edits; the same seed gives the same edit sequence. */
+/** Picks edits: the same seed gives the same edit sequence. */
 function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
+  const next = mulberry32(seed)
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1))
   return {
     int,
