@@ -3,7 +3,7 @@
 // dispatcher takes rows with SKIP LOCKED.
 import type PgBoss from 'pg-boss'
 import type { Deps } from './deps.js'
-import { QUEUES, startJobQueue } from './jobs/queue.js'
+import { QUEUES, startJobQueue, workDraining } from './jobs/queue.js'
 import {
   DEFAULT_RETRY_DELAYS_SECONDS,
   deliverWebhook,
@@ -49,24 +49,12 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
       ? { retryDelaySeconds: Math.max(1, Math.round(options.backoffBaseSeconds)) }
       : {}),
   })
-  // pg-boss waits out the polling interval after every batch, even with more jobs waiting: a worker would write
-  // at most two events a second however long the queue. A full batch asks for the next one at once.
-  const drain = <T>(queue: string, batchSize: number, handle: (jobs: PgBoss.Job<T>[]) => Promise<void>) => {
-    let id = ''
-    const work = boss.work<T>(queue, { pollingIntervalSeconds: 0.5, batchSize }, async (jobs) => {
-      await handle(jobs)
-      if (jobs.length === batchSize) boss.notifyWorker(id)
-    })
-    return work.then((workerId) => {
-      id = workerId
-    })
-  }
-  await drain<CalendarWriteJob>(QUEUES.calendarWrite, 1, async (jobs) => {
+  await workDraining<CalendarWriteJob>(boss, QUEUES.calendarWrite, 1, async (jobs) => {
     for (const job of jobs) await writeBookingEvent(deps, boss, job.data, options.backoffBaseSeconds)
   })
   const retryDelays = options.webhookRetryDelaysSeconds ?? DEFAULT_RETRY_DELAYS_SECONDS
   // A few at a time: one slow endpoint (up to 10 s) must not hold up every other app's events.
-  await drain<WebhookDeliveryJob>(QUEUES.webhookDelivery, 4, async (jobs) => {
+  await workDraining<WebhookDeliveryJob>(boss, QUEUES.webhookDelivery, 4, async (jobs) => {
     await Promise.all(jobs.map((job) => deliverWebhook(deps, boss, job.data, retryDelays)))
   })
 

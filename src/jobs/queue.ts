@@ -70,6 +70,25 @@ async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
   await boss.updateQueue(queue.name, queue)
 }
 
+/**
+ * Works a queue and drains it: pg-boss waits out the polling interval after every batch, even with more jobs
+ * waiting, so a worker would take at most batchSize jobs per half second however long the queue. A full batch asks
+ * for the next one at once. Returns the worker id (for `boss.notifyWorker`).
+ */
+export async function workDraining<T>(
+  boss: PgBoss,
+  queue: string,
+  batchSize: number,
+  handle: (jobs: PgBoss.Job<T>[]) => Promise<void>,
+): Promise<string> {
+  let id = ''
+  id = await boss.work<T>(queue, { pollingIntervalSeconds: 0.5, batchSize }, async (jobs) => {
+    await handle(jobs)
+    if (jobs.length === batchSize) boss.notifyWorker(id)
+  })
+  return id
+}
+
 /** pg-boss on the service's own pool: no second pool, and on PGlite the one session it has. */
 function poolExecutor(database: Database): PgBoss.Db {
   return { executeSql: (text, values) => database.pool.query(text, values) }

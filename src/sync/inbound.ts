@@ -20,6 +20,7 @@ import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { newId } from '../ids.js'
+import { workDraining } from '../jobs/queue.js'
 import { hashToken } from '../secrets.js'
 import { cancelBooking, rescheduleBooking } from '../services/bookings.js'
 import { syncBusyCalendar, withSession } from '../services/connections.js'
@@ -565,9 +566,10 @@ export async function startInbound(
   options: InboundOptions = {},
 ): Promise<Inbound> {
   await createInboundQueues(boss, jobTimeoutSeconds)
-  const syncWorker = await boss.work<CalendarSyncJob>(
+  const syncWorker = await workDraining<CalendarSyncJob>(
+    boss,
     INBOUND_QUEUES.calendarSync,
-    { pollingIntervalSeconds: 0.5, batchSize: 1 },
+    1,
     async ([job]) => {
       if (job) await runCalendarSync(deps, job.data)
     },
@@ -577,13 +579,9 @@ export async function startInbound(
   const wakers = syncWakers.get(deps.database) ?? new Set()
   syncWakers.set(deps.database, wakers.add(wake))
   senderDatabases.set(boss, deps.database)
-  await boss.work<CalendarChannelJob>(
-    INBOUND_QUEUES.calendarChannel,
-    { pollingIntervalSeconds: 0.5, batchSize: 1 },
-    async ([job]) => {
-      if (job) await maintainCalendarChannel(deps, boss, job.data, options)
-    },
-  )
+  await workDraining<CalendarChannelJob>(boss, INBOUND_QUEUES.calendarChannel, 1, async ([job]) => {
+    if (job) await maintainCalendarChannel(deps, boss, job.data, options)
+  })
   let stopped = false
   const channelEvery = options.channelIntervalMs ?? 5_000
   const pollEvery = options.pollIntervalMs ?? 60_000
