@@ -54,20 +54,21 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
  * Creates the queue, or brings an existing one to this configuration: pg-boss keeps the options a queue was first
  * created with, so a changed WORKER_JOB_TIMEOUT_SECONDS would otherwise never reach the queue.
  */
-async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
+export async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await boss.createQueue(queue.name, queue)
-      break
+      await boss.updateQueue(queue.name, queue)
+      return
     } catch (err) {
-      // Workers starting together on a fresh database deadlock inside pg-boss's create_queue (it inserts the
-      // queue row and creates its partition, with a foreign key to the queue table, in one transaction); the
-      // loser was rolled back, so it can simply try again. Seen with two workers and an API starting at once.
-      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err
+      // Processes starting together on a fresh database deadlock inside pg-boss's create_queue (it inserts the
+      // queue row and attaches its partition to the job table, with a foreign key to the queue table, in one
+      // transaction); the loser was rolled back, and both statements are idempotent, so it simply tries again.
+      // Seen with two workers and an API starting at once.
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 8) throw err
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100))
     }
   }
-  await boss.updateQueue(queue.name, queue)
 }
 
 /**

@@ -7,7 +7,7 @@ import type { WebhookDeliveryStatus } from '../db/schema.js'
 import type { Deps } from '../deps.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import { newId } from '../ids.js'
-import { decryptSecret, encryptSecret } from '../sync/crypto.js'
+import { encryptSecret } from '../sync/crypto.js'
 import { webhookUrlProblem } from './webhook-urls.js'
 
 export const WEBHOOK_EVENTS = [

@@ -20,7 +20,7 @@ import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { newId } from '../ids.js'
-import { workDraining } from '../jobs/queue.js'
+import { ensureQueue, workDraining } from '../jobs/queue.js'
 import { hashToken } from '../secrets.js'
 import { cancelBooking, rescheduleBooking } from '../services/bookings.js'
 import { syncBusyCalendar, withSession } from '../services/connections.js'
@@ -101,7 +101,7 @@ export async function enqueueChannelWork(boss: PgBoss, job: CalendarChannelJob):
 
 export async function createInboundQueues(boss: PgBoss, jobTimeoutSeconds: number): Promise<void> {
   for (const name of Object.values(INBOUND_QUEUES)) {
-    await boss.createQueue(name, {
+    await ensureQueue(boss, {
       name,
       policy: 'stately',
       retryLimit: 3,
