@@ -58,7 +58,7 @@ export function graphError(err: unknown, what: string): ProviderError {
     return new ProviderError('microsoft', 'cursor_expired', msg, { status })
   if (status === 404) return new ProviderError('microsoft', 'not_found', msg, { status })
   if (status === 409 || status === 412 || code === 'ErrorDuplicateTransactionId')
-    return new ProviderError('microsoft', 'conflict', msg, { status })
+    return new ProviderError('microsoft', 'conflict', msg, { status, ...(code ? { code } : {}) })
   if (status >= 500)
     return new ProviderError('microsoft', 'unavailable', msg, { status, ...retryAfterOf(e.headers) })
   return new ProviderError('microsoft', 'invalid', msg, { status })
@@ -168,6 +168,13 @@ function written(e: GraphEvent): WrittenEvent {
 }
 
 const enc = encodeURIComponent
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/**
+ * The extended property our events carry: the hashed booking key (the transactionId of the first create), so a
+ * create whose answer was lost can be found again (Graph: `$filter=singleValueExtendedProperties/Any(...)`).
+ */
+export const BOOKING_KEY_PROPERTY = 'String {8c4e1f57-2b0d-4f3a-9e61-5d7a0b3c9f12} Name officehoursBooking'
 
 export function createMicrosoftAdapter(opts: MicrosoftAdapterOptions): ProviderAdapter {
   const pageSize = opts.pageSize ?? 100
@@ -347,12 +354,41 @@ export function createMicrosoftAdapter(opts: MicrosoftAdapterOptions): ProviderA
         },
 
         async insertEvent(calendarId, idempotencyKey, draft) {
-          // transactionId makes a retried create return the event made the first time (providers.md B3).
-          const transactionId = `oh-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`
-          const res = (await call('events.create', (c) =>
-            c.api(`/me/calendars/${enc(calendarId)}/events`).post({ ...eventBody(draft), transactionId }),
-          )) as GraphEvent
-          return written(res)
+          // transactionId makes a retried create return the event made the first time (providers.md B3). When
+          // the retry carries other times (the booking moved after a worker died with Graph's answer in hand),
+          // Graph refuses it as ErrorDuplicateTransactionId; the event is then found by its extended property.
+          const key = `oh-${sha256(idempotencyKey).slice(0, 32)}`
+          const create = async (transactionId: string) =>
+            written(
+              (await call('events.create', (c) =>
+                c.api(`/me/calendars/${enc(calendarId)}/events`).post({
+                  ...eventBody(draft),
+                  transactionId,
+                  singleValueExtendedProperties: [{ id: BOOKING_KEY_PROPERTY, value: key }],
+                }),
+              )) as GraphEvent,
+            )
+          try {
+            return await create(key)
+          } catch (err) {
+            if (!(err instanceof ProviderError && err.details.code === 'ErrorDuplicateTransactionId'))
+              throw err
+          }
+          const found = (await call('events.find', (c) =>
+            c
+              .api(`/me/calendars/${enc(calendarId)}/events`)
+              .filter(
+                `singleValueExtendedProperties/Any(ep: ep/id eq '${BOOKING_KEY_PROPERTY}' and ep/value eq '${key}')`,
+              )
+              .select('id,changeKey,iCalUId')
+              .get(),
+          )) as { value?: GraphEvent[] }
+          const event = found.value?.find((e) => e.id)
+          if (event) return written(event)
+          // Deleted by its owner meanwhile, its transactionId still taken: a create idempotent for these times.
+          return create(
+            `oh-${sha256(`${idempotencyKey} ${draft.start.toISOString()} ${draft.end.toISOString()}`).slice(0, 32)}`,
+          )
         },
 
         async updateEvent(_calendarId, eventId, draft) {

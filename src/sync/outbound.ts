@@ -108,7 +108,12 @@ export async function requeueStalePending(deps: Deps, boss: PgBoss, staleAfterMs
   return stale.length
 }
 
-async function eventDraft(deps: Deps, accountId: string, booking: bookings.Booking): Promise<EventDraft> {
+/** The event a booking shows in its calendars (exported for the tests that play a worker that died). */
+export async function eventDraft(
+  deps: Deps,
+  accountId: string,
+  booking: bookings.Booking,
+): Promise<EventDraft> {
   const meetingType = await findMeetingType(deps.db, accountId, booking.meetingTypeId)
   const client = await findClient(deps.db, accountId, booking.clientId)
   const contact = await findContact(deps.db, accountId, booking.clientId, booking.contactId)

@@ -31,6 +31,8 @@ export class ProviderError extends Error {
       status?: number
       /** Seconds the provider asked us to wait (rate_limited, unavailable). */
       retryAfterSeconds?: number
+      /** The provider's own error code, where it has one (Graph's `error.code`). */
+      code?: string
       /** The refresh token is dead (OAuth `invalid_grant`): only the owner can fix it by reconnecting. */
       invalidGrant?: boolean
     } = {},

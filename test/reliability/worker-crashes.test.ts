@@ -113,7 +113,7 @@ describe('workers killed with SIGKILL again and again while writing calendars an
     for (const route of ['events.insert', 'events.patch', 'events.update', 'events.delete'])
       em.google.addFault({ route, answerDelayMs: WRITE_ANSWER_DELAY_MS })
     for (const route of ['events.create', 'events.update', 'events.delete'])
-      em.microsoft.faults.add({ route, latencyMs: WRITE_ANSWER_DELAY_MS })
+      em.microsoft.faults.add({ route, answerDelayMs: WRITE_ANSWER_DELAY_MS })
 
     const started = Date.now()
     let creating = true
@@ -137,9 +137,9 @@ describe('workers killed with SIGKILL again and again while writing calendars an
       bookingIds.push(res.body.id)
       await sleep(200)
     }
-    // Bookings whose first version is recorded in both calendars. Only these are moved or cancelled: an Outlook
-    // insert lost to a kill and retried after the booking moved meets Graph's ErrorDuplicateTransactionId (the
-    // transactionId is already used by the event made for the earlier times), a known gap (README, Status).
+    // Once half the bookings are in both calendars, a quarter of all are moved and an eighth cancelled, written
+    // or not: a create whose answer a kill took, retried after the move, finds the event made for the old times
+    // (Outlook: the retried transactionId is refused, and the event found by its extended property).
     const written = async () => {
       const rows = await db
         .selectFrom('booking_sync_states')
@@ -148,14 +148,12 @@ describe('workers killed with SIGKILL again and again while writing calendars an
         .where('provider_event_id', 'is not', null)
         .execute()
       const count = countBy(rows.map((r) => r.booking_id))
-      return new Set(Object.keys(count).filter((id) => count[id] === 2))
+      return Object.keys(count).filter((id) => count[id] === 2).length
     }
-    await settle(async () => (await written()).size >= BOOKINGS / 2, 30_000)
-    const done = await written()
+    await settle(async () => (await written()) >= BOOKINGS / 2, 30_000)
     let moved = 0
     let cancelled = 0
     for (const [i, id] of bookingIds.entries()) {
-      if (!done.has(id)) continue
       if (i % 4 === 1) {
         expect((await post(`/v1/bookings/${id}/reschedule`, { start: slots[i * 2 + 1] })).status).toBe(200)
         moved++
@@ -234,6 +232,7 @@ describe('workers killed with SIGKILL again and again while writing calendars an
     const refoundInserts = em.google.requests
       .list({ route: 'events.insert' })
       .filter((r) => r.status === 409).length
+    const graphCreates = em.microsoft.requestLog.list({ route: 'events.create' })
     // Jobs the queue handed to another worker because theirs died (pg-boss counts the retries of each job).
     const requeued = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM (
@@ -246,8 +245,8 @@ describe('workers killed with SIGKILL again and again while writing calendars an
       'worker crashes: two workers SIGKILLed repeatedly while writing calendars and delivering webhooks',
       {
         kills: `${kills[0]} + ${kills[1]} SIGKILLs over ${killPhaseMs} ms (rolling: one worker killed 1–2 s after it came up, restarted, then the other)`,
-        bookings: `${BOOKINGS} created, then ${moved} moved and ${cancelled} cancelled after their first write, all during the kills; ${live.length} live at the end`,
-        'calendar writes': `Google ${em.google.requests.list({ route: 'events.insert' }).length} inserts (${refoundInserts} answered 409: an event made before a kill found again), ${em.google.requests.list({ route: 'events.patch' }).length + em.google.requests.list({ route: 'events.update' }).length} updates, ${em.google.requests.list({ route: 'events.delete' }).length} deletes`,
+        bookings: `${BOOKINGS} created, then ${moved} moved and ${cancelled} cancelled once half were written (written or not), all during the kills; ${live.length} live at the end`,
+        'calendar writes': `Google ${em.google.requests.list({ route: 'events.insert' }).length} inserts (${refoundInserts} answered 409: an event made before a kill found again), ${em.google.requests.list({ route: 'events.patch' }).length + em.google.requests.list({ route: 'events.update' }).length} updates, ${em.google.requests.list({ route: 'events.delete' }).length} deletes; Outlook ${graphCreates.length} creates (${graphCreates.filter((r) => r.status === 400).length} refused as a reused transactionId: the event of an earlier version found by its extended property)`,
         'jobs retried after a crash': requeued,
         'sync states': JSON.stringify(countBy(syncStates.map((s) => s.state))),
         'writes not synced': JSON.stringify(

@@ -34,6 +34,38 @@ export const op = (name: string) => ({ config: { op: name } as FastifyContextCon
 
 const NOT_DELTA_PARAMS = ['$select', '$expand', '$filter', '$orderby', '$search']
 
+const QUOTED = `'((?:[^']|'')*)'`
+const unquote = (text: string) => text.replace(/''/g, "'")
+
+/**
+ * The one `$filter` on events the emulator answers: `singleValueExtendedProperties/Any(ep: ep/id eq '…' and
+ * ep/value eq '…')`, the documented way to find events by an extended property. Any other filter is refused
+ * rather than ignored, so a client never mistakes an unfiltered list for a filtered one.
+ */
+function extendedPropertyFilter($filter: string): { id: string; value: string } {
+  const m = new RegExp(
+    `^\\s*singleValueExtendedProperties/Any\\(\\s*(\\w+)\\s*:\\s*\\1/id eq ${QUOTED} and \\1/value eq ${QUOTED}\\s*\\)\\s*$`,
+    'i',
+  ).exec($filter)
+  if (!m)
+    throw new GraphHttpError(
+      400,
+      'ErrorInvalidUrlQueryFilter',
+      'The query filter contains one or more invalid nodes.',
+    )
+  return { id: unquote(m[2] ?? ''), value: unquote(m[3] ?? '') }
+}
+
+/** `$expand=singleValueExtendedProperties($filter=id eq '…')`: the property ids to show ('*' for all). */
+function extendedPropertyExpand($expand: string): string[] | undefined {
+  const m = new RegExp(
+    `^\\s*singleValueExtendedProperties(?:\\(\\$filter=id eq ${QUOTED}\\))?\\s*$`,
+    'i',
+  ).exec($expand)
+  if (!m) return undefined
+  return m[1] === undefined ? ['*'] : [unquote(m[1])]
+}
+
 function accessDenied(): GraphHttpError {
   return new GraphHttpError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
 }
@@ -129,9 +161,16 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: GraphRouteContext
 
   function eventJson(req: FastifyRequest, source: Parameters<typeof renderEvent>[0]) {
     const pref = prefer(req)
+    const q = req.query as Query
+    const expanded = q.$expand === undefined ? undefined : extendedPropertyExpand(q.$expand)
     return select(
-      renderEvent(source, pref.timeZone !== undefined ? { timeZone: pref.timeZone } : {}),
-      (req.query as Query).$select,
+      renderEvent(source, {
+        ...(pref.timeZone !== undefined ? { timeZone: pref.timeZone } : {}),
+        ...(expanded !== undefined ? { extendedPropertyIds: expanded } : {}),
+      }),
+      q.$select === undefined || expanded === undefined
+        ? q.$select
+        : `${q.$select},singleValueExtendedProperties`,
     )
   }
 
@@ -214,12 +253,19 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: GraphRouteContext
       need(req, false)
       const { user } = owner(req)
       const { calendarId } = req.params as Params
-      const all =
-        req.url.includes('/calendar/') || calendarId !== undefined
-          ? store.listEvents(user.id, calendarOf(req, user).id)
-          : store.listEvents(user.id, null)
+      const inCalendar =
+        req.url.includes('/calendar/') || calendarId !== undefined ? calendarOf(req, user).id : null
+      const $filter = (req.query as Query).$filter
+      const byProperty = $filter === undefined ? null : extendedPropertyFilter($filter)
+      const all = byProperty
+        ? store.findByExtendedProperty(user.id, inCalendar, byProperty.id, byProperty.value)
+        : store.listEvents(user.id, inCalendar)
       const base = `${ctx.linkBase(req)}${req.url.split('?')[0]?.replace(/^\/v1\.0/, '')}`
-      const { items, nextLink } = page(req, all, base, {})
+      const q = req.query as Query
+      const keep = Object.fromEntries(
+        (['$filter', '$expand'] as const).flatMap((k) => (q[k] === undefined ? [] : [[k, q[k]]])),
+      )
+      const { items, nextLink } = page(req, all, base, keep)
       applied(reply, prefer(req))
       return {
         '@odata.context': `${ctx.linkBase(req)}/$metadata#users('${user.id}')/events`,

@@ -81,6 +81,8 @@ export interface StoredEvent {
   isOrganizer: boolean
   responseStatus: { response: ResponseType; time: string }
   transactionId: string | null
+  /** singleValueExtendedProperties by lower-cased id (Graph matches ids without regard to case). */
+  extendedProperties: Record<string, { id: string; value: string }>
   isReminderOn: boolean
   reminderMinutesBeforeStart: number
   changeKey: string
@@ -137,6 +139,10 @@ export function parseOccurrenceId(id: string): { masterId: string; originalStart
   const originalStart = Number(start)
   return masterId && Number.isFinite(originalStart) ? { masterId, originalStart } : null
 }
+
+/** A named single-value property: `String {guid} Name name` (the only form the emulator takes). */
+const EXTENDED_PROPERTY_ID =
+  /^String \{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\} Name \S+$/i
 
 function invalid(message: string, code = 'ErrorInvalidRequest'): GraphHttpError {
   return new GraphHttpError(400, code, message)
@@ -278,6 +284,23 @@ export function createMailboxStore(opts: MailboxStoreOptions) {
     if (has('reminderMinutesBeforeStart'))
       ev.reminderMinutesBeforeStart = Number(input.reminderMinutesBeforeStart)
     if (has('isAllDay')) ev.isAllDay = Boolean(input.isAllDay)
+    if (has('singleValueExtendedProperties')) {
+      // Each one is added or replaced; the others stay (Graph's create-or-update of extended properties).
+      const props = input.singleValueExtendedProperties
+      if (!Array.isArray(props)) throw invalid('singleValueExtendedProperties must be an array.')
+      for (const prop of props as { id?: unknown; value?: unknown }[]) {
+        if (
+          typeof prop?.id !== 'string' ||
+          !EXTENDED_PROPERTY_ID.test(prop.id) ||
+          typeof prop.value !== 'string'
+        )
+          throw invalid(
+            'The extended property id or value is not valid.',
+            'ErrorInvalidExtendedPropertyValue',
+          )
+        ev.extendedProperties[prop.id.toLowerCase()] = { id: prop.id, value: prop.value }
+      }
+    }
     for (const key of ['start', 'end'] as const) {
       if (!has(key)) {
         if (creating) throw invalid(`Your request can't be completed. The '${key}' property is required.`)
@@ -369,6 +392,7 @@ export function createMailboxStore(opts: MailboxStoreOptions) {
         time: isOrganizer ? '0001-01-01T00:00:00Z' : graphTimestamp(now),
       },
       transactionId: typeof input.transactionId === 'string' ? input.transactionId : null,
+      extendedProperties: {},
       isReminderOn: true,
       reminderMinutesBeforeStart: 15,
       changeKey: ck,
@@ -599,6 +623,18 @@ export function createMailboxStore(opts: MailboxStoreOptions) {
       .sort((a, b) => a.created - b.created || a.id.localeCompare(b.id))
   }
 
+  /** Events of a calendar (or all) carrying one extended property with one value ($filter ... /Any(ep: ...)). */
+  function findByExtendedProperty(
+    userId: string,
+    calendarId: string | null,
+    propertyId: string,
+    value: string,
+  ): StoredEvent[] {
+    return listEvents(userId, calendarId).filter(
+      (e) => e.extendedProperties[propertyId.toLowerCase()]?.value === value,
+    )
+  }
+
   function findByTransactionId(userId: string, transactionId: string): StoredEvent | undefined {
     for (const e of events.values()) if (e.userId === userId && e.transactionId === transactionId) return e
     return undefined
@@ -632,6 +668,7 @@ export function createMailboxStore(opts: MailboxStoreOptions) {
     instances,
     changedSince,
     listEvents,
+    findByExtendedProperty,
     findByTransactionId,
     currentSeq: () => seq,
     clear,
@@ -642,6 +679,8 @@ export interface RenderOptions {
   /** Zone label for start/end (Prefer: outlook.timezone); UTC when absent, as Graph does. */
   timeZone?: string
   webLinkBase?: string
+  /** `$expand=singleValueExtendedProperties(...)`: the ids to show, `*` for every one. */
+  extendedPropertyIds?: string[]
 }
 
 /** Graph's JSON for a stored event or a calendar-view instance. */
@@ -712,5 +751,14 @@ export function renderEvent(
     attendees: ev.attendees,
     organizer: ev.organizer,
     onlineMeeting: null,
+    ...(opts.extendedPropertyIds
+      ? {
+          singleValueExtendedProperties: Object.values(ev.extendedProperties).filter(
+            (p) =>
+              opts.extendedPropertyIds?.includes('*') ||
+              opts.extendedPropertyIds?.some((id) => id.toLowerCase() === p.id.toLowerCase()),
+          ),
+        }
+      : {}),
   }
 }

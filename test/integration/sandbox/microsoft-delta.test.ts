@@ -155,6 +155,48 @@ describe('Microsoft Graph emulator: events', () => {
     expect(err).toMatchObject({ statusCode: 400, code: 'ErrorDuplicateTransactionId' })
   })
 
+  it('finds events by a single-value extended property, shows it on $expand, refuses other filters', async () => {
+    const property = 'String {8c4e1f57-2b0d-4f3a-9e61-5d7a0b3c9f12} Name tag'
+    const tagged = await h.client
+      .api('/me/events')
+      .post({ ...body('Tagged'), singleValueExtendedProperties: [{ id: property, value: "it's me" }] })
+    await h.client
+      .api('/me/events')
+      .post({
+        ...body('Other tag'),
+        singleValueExtendedProperties: [{ id: property, value: 'someone else' }],
+      })
+    await h.client.api('/me/events').post(body('Untagged'))
+    expect(tagged.singleValueExtendedProperties).toBeUndefined()
+    const found = await h.client
+      .api('/me/events')
+      .filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${property}' and ep/value eq 'it''s me')`)
+      .expand(`singleValueExtendedProperties($filter=id eq '${property}')`)
+      .get()
+    expect(found.value.map((e: { id: string }) => e.id)).toEqual([tagged.id])
+    expect(found.value[0].singleValueExtendedProperties).toEqual([{ id: property, value: "it's me" }])
+    // A PATCH replaces the value of the property it names.
+    await h.client
+      .api(`/me/events/${tagged.id}`)
+      .patch({ singleValueExtendedProperties: [{ id: property, value: 'renamed' }] })
+    const after = await h.client
+      .api('/me/events')
+      .filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${property}' and ep/value eq 'it''s me')`)
+      .get()
+    expect(after.value).toEqual([])
+    const unsupported = (await h.client
+      .api('/me/events')
+      .filter("subject eq 'Tagged'")
+      .get()
+      .catch((e: unknown) => e)) as GraphError
+    expect(unsupported).toMatchObject({ statusCode: 400, code: 'ErrorInvalidUrlQueryFilter' })
+    const badProperty = (await h.client
+      .api('/me/events')
+      .post({ ...body('Bad'), singleValueExtendedProperties: [{ id: 'tag', value: 'x' }] })
+      .catch((e: unknown) => e)) as GraphError
+    expect(badProperty.statusCode).toBe(400)
+  })
+
   it('changes changeKey and @odata.etag on every write and answers 412 to a stale If-Match', async () => {
     const created = await h.client.api('/me/events').post(body('Review'))
     expect(created['@odata.etag']).toBe(`W/"${created.changeKey}"`)

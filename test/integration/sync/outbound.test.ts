@@ -1,8 +1,11 @@
 // Bookings to calendars (SPEC 2.2), both providers through the emulators: created, moved and cancelled bookings
 // appear, move and disappear exactly once; throttling is retried honouring Retry-After; exhausted retries fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findBooking, startSyncAttempt } from '../../../src/db/repositories/bookings.js'
+import { findConnection } from '../../../src/db/repositories/connections.js'
 import type { FaultRule } from '../../../src/sandbox/shared/faults.js'
-import { MAX_WRITE_ATTEMPTS, retryDelaySeconds } from '../../../src/sync/outbound.js'
+import { withSession } from '../../../src/services/connections.js'
+import { eventDraft, MAX_WRITE_ATTEMPTS, retryDelaySeconds } from '../../../src/sync/outbound.js'
 import type { ProviderName } from '../../../src/sync/provider.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
@@ -250,6 +253,113 @@ describe.each<ProviderName>(['google', 'microsoft'])('with 20%% of %s calls fail
       await em.close()
     }
   }, 90_000)
+})
+
+// A worker killed after the provider made a booking's event but before it recorded the event's id leaves the
+// write pending with one attempt spent. The tests play that worker (its attempt, then its create), change the
+// booking, and let a live worker take over: the event made for the old version must be found and brought along.
+describe.each<ProviderName>(['google', 'microsoft'])('a create on %s whose answer was lost', (provider) => {
+  let em: Emulators
+  let t: TestApp
+  let account: AccountClient
+  let meetingTypeId: string
+  let contactId: string
+
+  beforeAll(async () => {
+    em = await startEmulators()
+    t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
+    account = await t.createAccount()
+    const people = await createPeople(account)
+    await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
+    meetingTypeId = (
+      await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
+    ).body.id
+    contactId = (await account.post(`/v1/clients/${people.clientId}/contacts`, contactBody())).body.id
+  })
+  afterAll(async () => {
+    await t?.close()
+    await em?.close()
+  })
+
+  /** Books, then does what the dead worker did: spends an attempt and makes the event, recording nothing. */
+  async function bookAndLoseTheAnswer(start: string): Promise<{ id: string; eventId: string }> {
+    const created = await account.post('/v1/bookings', { meetingTypeId, start, contactId })
+    expect(created.status).toBe(201)
+    const deps = t.app.deps
+    const { accountId } = account
+    const state = await t.database.db
+      .selectFrom('booking_sync_states')
+      .select(['connection_id', 'calendar_id'])
+      .where('booking_id', '=', created.body.id)
+      .executeTakeFirstOrThrow()
+    expect(await startSyncAttempt(deps.db, accountId, created.body.id, state.connection_id)).toBe(0)
+    const booking = (await findBooking(deps.db, accountId, created.body.id))!
+    const connection = (await findConnection(deps.db, accountId, state.connection_id))!
+    const draft = await eventDraft(deps, accountId, booking)
+    const made = await withSession(deps, accountId, connection, (session) =>
+      session.insertEvent(state.calendar_id, booking.id, draft),
+    )
+    expect(calendarEvents(em, provider).map((e) => e.id)).toContain(made.providerEventId)
+    return { id: created.body.id, eventId: made.providerEventId }
+  }
+
+  async function settle(work: () => Promise<void>) {
+    const worker = await startWorker(t.app.deps, { jobTimeoutSeconds: 5, dispatchIntervalMs: 50 })
+    try {
+      await work()
+    } finally {
+      await worker.stop()
+    }
+  }
+
+  const syncOf = async (id: string) => (await account.get(`/v1/bookings/${id}`)).body.sync[0]
+
+  it('moves the event it made for the earlier times, and makes no second one', async () => {
+    const lost = await bookAndLoseTheAnswer('2026-06-09T08:00:00Z')
+    expect(
+      (await account.post(`/v1/bookings/${lost.id}/reschedule`, { start: '2026-06-09T10:00:00Z' })).status,
+    ).toBe(200)
+    await settle(async () => {
+      const synced = await until('synced', async () => {
+        const s = await syncOf(lost.id)
+        return s.state !== 'pending' && s
+      })
+      expect(synced).toMatchObject({ state: 'synced', providerEventId: lost.eventId })
+    })
+    const events = calendarEvents(em, provider).filter((e) => e.start.startsWith('2026-06-09'))
+    expect(events).toEqual([expect.objectContaining({ id: lost.eventId, start: '2026-06-09T10:00:00.000Z' })])
+    if (provider === 'microsoft') {
+      // Graph refused the retried create (its transactionId made the event of the old times) and the event was
+      // found by its extended property.
+      const creates = em.microsoft.requestLog.list({ route: 'events.create' }).map((r) => r.status)
+      expect(creates.slice(-2)).toEqual([201, 400])
+    }
+  })
+
+  it('deletes the event it made when the booking was cancelled meanwhile', async () => {
+    const lost = await bookAndLoseTheAnswer('2026-06-10T08:00:00Z')
+    await account.post(`/v1/bookings/${lost.id}/reschedule`, { start: '2026-06-10T09:00:00Z' })
+    expect((await account.post(`/v1/bookings/${lost.id}/cancel`, {})).status).toBe(200)
+    await settle(async () => {
+      await until('synced', async () => (await syncOf(lost.id)).state === 'synced')
+    })
+    expect(calendarEvents(em, provider).filter((e) => e.start.startsWith('2026-06-10'))).toEqual([])
+  })
+
+  it.runIf(provider === 'microsoft')(
+    'makes the event again when its owner deleted the one made for the earlier times',
+    async () => {
+      const lost = await bookAndLoseTheAnswer('2026-06-11T08:00:00Z')
+      em.microsoft.deleteEvent(lost.eventId)
+      await account.post(`/v1/bookings/${lost.id}/reschedule`, { start: '2026-06-11T10:00:00Z' })
+      await settle(async () => {
+        await until('synced', async () => (await syncOf(lost.id)).state === 'synced')
+      })
+      const events = calendarEvents(em, provider).filter((e) => e.start.startsWith('2026-06-11'))
+      expect(events).toEqual([expect.objectContaining({ start: '2026-06-11T10:00:00.000Z' })])
+      expect(events[0]?.id).not.toBe(lost.eventId)
+    },
+  )
 })
 
 describe('retry schedule', () => {
