@@ -30,6 +30,11 @@ export interface GoogleAdapterOptions {
 
 export const GOOGLE_SCOPES = ['https://www.googleapis.com/auth/calendar', 'openid', 'email']
 
+/** Marks our cursors as sync tokens of singleEvents=false listings (an older cursor means a full sync). */
+const CURSOR_PREFIX = 'm1:'
+/** events.instances calls in flight at once when series are expanded. */
+const SERIES_CONCURRENCY = 4
+
 type Headers = { get?: (name: string) => string | null } & Record<string, unknown>
 
 function header(headers: unknown, name: string): string | undefined {
@@ -261,22 +266,19 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
       }
 
       /**
-       * A series whose times or rule changed gets new instance ids (`{master}_{original start}`), and an incremental
-       * round with singleEvents lists the new instances without saying that the old ones are gone (nor, when the
-       * series is then deleted, that they are). So for every series with a changed or cancelled instance in the
-       * round, its instances in the window are fetched whole and replace the stored ones (ChangeSet.replacedSeries).
-       * A series found gone (404, 410) leaves no instance.
+       * The instances of `series` inside the window, fetched whole with events.instances (four series at a time):
+       * they replace whatever `events` held of those series. A series found gone (404, 410) has no instance.
        */
-      const refreshSeries = async (
+      const expandSeries = async (
         calendarId: string,
         window: { start: Date; end: Date },
         fallbackTimeZone: string,
         series: Set<string>,
         events: Map<string, ProviderEvent>,
-      ): Promise<string[]> => {
-        for (const seriesId of series) {
-          for (const e of [...events.values()])
-            if (e.recurringEventId === seriesId) events.delete(e.providerEventId)
+      ): Promise<void> => {
+        for (const e of [...events.values()])
+          if (e.recurringEventId !== null && series.has(e.recurringEventId)) events.delete(e.providerEventId)
+        const expandOne = async (seriesId: string) => {
           let pageToken: string | undefined
           do {
             let res: { data: calendar_v3.Schema$Events }
@@ -293,7 +295,7 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
               )
             } catch (err) {
               // The series itself is gone (404, 410 deleted): so are all its instances.
-              if (err instanceof ProviderError && err.reason === 'not_found') break
+              if (err instanceof ProviderError && err.reason === 'not_found') return
               throw err
             }
             const zone = res.data.timeZone ?? fallbackTimeZone
@@ -304,7 +306,11 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
             pageToken = res.data.nextPageToken ?? undefined
           } while (pageToken)
         }
-        return [...series]
+        const queue = [...series]
+        const lane = async () => {
+          for (let id = queue.shift(); id !== undefined; id = queue.shift()) await expandOne(id)
+        }
+        await Promise.all(Array.from({ length: Math.min(SERIES_CONCURRENCY, queue.length) }, lane))
       }
 
       const session: CalendarSession = {
@@ -330,13 +336,27 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
           return out
         },
 
+        /**
+         * Rounds list series masters, not instances (singleEvents=false), and each series listed is expanded by
+         * events.instances inside the window. With singleEvents=true a sync token reports a changed series only
+         * through its instances inside the window of the full sync (providers.md A1: the token remembers it), and
+         * never says that the old instances are gone: a series moved or reshaped so that none of its instances
+         * fall in the window went unnoticed until the next full sync. Without singleEvents the changed master
+         * itself is listed, whatever its instances, and its instances replace the stored ones
+         * (ChangeSet.replacedSeries); a deleted master is a cancelled entry, whose id takes along every stored
+         * instance (they carry it as their recurringEventId).
+         */
         async fetchChanges(calendarId, { cursor, window, fallbackTimeZone }): Promise<ChangeSet> {
+          // A cursor from before (a singleEvents=true token) cannot be used with singleEvents=false: resync.
+          if (cursor !== null && !cursor.startsWith(CURSOR_PREFIX))
+            throw new ProviderError('google', 'cursor_expired', 'sync token of a singleEvents listing')
+          const syncToken = cursor?.slice(CURSOR_PREFIX.length)
           // A sync token forbids timeMin/timeMax and remembers those of its full sync (providers.md A1).
-          const base = cursor
-            ? { calendarId, singleEvents: true, maxResults: pageSize, syncToken: cursor }
+          const base = syncToken
+            ? { calendarId, singleEvents: false, maxResults: pageSize, syncToken }
             : {
                 calendarId,
-                singleEvents: true,
+                singleEvents: false,
                 maxResults: pageSize,
                 timeMin: window.start.toISOString(),
                 timeMax: window.end.toISOString(),
@@ -352,14 +372,23 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
             const zone = res.data.timeZone ?? fallbackTimeZone
             for (const item of res.data.items ?? []) {
               if (!item.id) continue
-              if (item.recurringEventId) series.add(item.recurringEventId)
-              const event = item.status === 'cancelled' ? null : normaliseGoogleEvent(item, zone)
-              if (event) {
-                events.set(item.id, event)
+              if (item.recurrence?.length) {
+                // A live series master: its instances come from events.instances.
+                series.add(item.id)
                 deleted.delete(item.id)
+              } else if (item.recurringEventId) {
+                // An exception (an instance moved, changed or cancelled): its series is fetched again. A full
+                // listing shows cancelled ones too (providers.md A1), which its series' instances already omit.
+                if (syncToken || item.status !== 'cancelled') series.add(item.recurringEventId)
               } else {
-                events.delete(item.id)
-                deleted.add(item.id)
+                const event = item.status === 'cancelled' ? null : normaliseGoogleEvent(item, zone)
+                if (event) {
+                  events.set(item.id, event)
+                  deleted.delete(item.id)
+                } else {
+                  events.delete(item.id)
+                  deleted.add(item.id)
+                }
               }
             }
             if (res.data.nextPageToken) {
@@ -368,15 +397,15 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
             }
             if (!res.data.nextSyncToken)
               throw new ProviderError('google', 'invalid', 'events.list ended without nextSyncToken')
-            const replacedSeries = cursor
-              ? await refreshSeries(calendarId, window, fallbackTimeZone, series, events)
-              : []
+            // A deleted series (its master cancelled, its exceptions with it) needs no expanding.
+            for (const id of deleted) series.delete(id)
+            await expandSeries(calendarId, window, fallbackTimeZone, series, events)
             return {
-              full: cursor === null,
+              full: !syncToken,
               events: [...events.values()],
               deletedIds: [...deleted],
-              ...(replacedSeries.length ? { replacedSeries } : {}),
-              cursor: res.data.nextSyncToken,
+              ...(syncToken && series.size ? { replacedSeries: [...series] } : {}),
+              cursor: `${CURSOR_PREFIX}${res.data.nextSyncToken}`,
             }
           }
         },

@@ -182,6 +182,43 @@ describe('Google events.list and sync tokens', () => {
     expect(live.data.items).toHaveLength(3)
   })
 
+  it('a series moved out of the window of a sync token: its master is listed without singleEvents, nothing with them', async () => {
+    const email = 'sync-g@sandbox.test'
+    const { cal } = signedIn(g, email)
+    const series = await cal.events.insert({
+      calendarId: 'primary',
+      requestBody: { ...timed('Daily', 0, 10), recurrence: ['RRULE:FREQ=DAILY;COUNT=3'] },
+    })
+    const seriesId = series.data.id as string
+    const window = { timeMin: '2031-03-01T00:00:00Z', timeMax: '2031-04-01T00:00:00Z' }
+    const expanded = await pageAll(cal, { calendarId: 'primary', singleEvents: true, ...window })
+    expect(expanded.items.map((e) => e.id)).toEqual([
+      `${seriesId}_20310303T090000Z`,
+      `${seriesId}_20310304T090000Z`,
+      `${seriesId}_20310305T090000Z`,
+    ])
+    const masters = await pageAll(cal, { calendarId: 'primary', singleEvents: false, ...window })
+    expect(masters.items.map((e) => [e.id, e.recurrence])).toEqual([[seriesId, ['RRULE:FREQ=DAILY;COUNT=3']]])
+
+    // The owner moves the series to May: none of its instances is in the window of either token any more.
+    g.owner.updateEvent(email, seriesId, timed('Daily', 60, 10))
+    // Expanded, the round shows instances inside the token's window only (providers.md A1: the token remembers
+    // it), and says nothing of the old ones: the change cannot be seen at all.
+    const quiet = await pageAll(cal, {
+      calendarId: 'primary',
+      singleEvents: true,
+      syncToken: expanded.syncToken,
+    })
+    expect(quiet.items).toEqual([])
+    // Not expanded, the changed master is listed, wherever its instances now fall.
+    const changed = await pageAll(cal, { calendarId: 'primary', syncToken: masters.syncToken })
+    expect(changed.items.map((e) => [e.id, e.start?.dateTime])).toEqual([
+      [seriesId, '2031-05-02T11:00:00+02:00'],
+    ])
+    const now = await cal.events.instances({ calendarId: 'primary', eventId: seriesId, ...window })
+    expect(now.data.items).toEqual([])
+  })
+
   it('filters by time window and showDeleted, and orders by start time', async () => {
     const email = 'sync-f@sandbox.test'
     const { cal } = signedIn(g, email)

@@ -1,8 +1,9 @@
 // The randomized convergence run of issue 7: for each provider, a few hundred seeded random edits by the calendar's
-// owner in the emulator (single events created, moved, deleted and made free; series created, shifted, reshaped and
-// deleted; single instances moved and cancelled) while the emulator drops notifications and fails list/delta calls
-// with 503 and 429 + Retry-After. Once the faults stop and one last incremental sync ran, the calendar's events in
-// officehours must be exactly what the emulator itself shows inside the sync window, by its own recurrence expansion.
+// owner in the emulator (single events created, moved, deleted and made free; series created, shifted, moved (also
+// wholly out of the sync window), reshaped and deleted; single instances moved and cancelled) while the emulator
+// drops notifications and fails list/delta calls with 503 and 429 + Retry-After. Once the faults stop and one last
+// incremental sync ran, the calendar's events in officehours must be exactly what the emulator itself shows inside
+// the sync window, by its own recurrence expansion.
 //
 // CI runs the seeds in CI_SEEDS. Locally: CONVERGENCE_SEEDS=20 runs seeds 1..20, CONVERGENCE_SEED=7 only seed 7,
 // CONVERGENCE_EDITS=500 changes the number of edits per seed.
@@ -70,6 +71,8 @@ interface OwnerCalendar {
   remove(id: string): void
   createSeries(start: DateTime, minutes: number, rule: SeriesRule, busy: boolean): string
   shiftSeries(id: string, hours: number): void
+  /** Moves a whole series to a new first instance at `start`, another day too; its rule and length kept. */
+  moveSeries(id: string, start: DateTime): void
   reshapeSeries(id: string, rule: SeriesRule): void
   /** The emulator's truth: what it expands for the owner, overlapping [from, to); or one series only. */
   instances(from: number, to: number, seriesId?: string): Instance[]
@@ -129,6 +132,11 @@ function googleCalendar(em: Emulators): OwnerCalendar {
         start: at(instant(master.start).plus({ hours })),
         end: at(instant(master.end).plus({ hours })),
       })
+    },
+    moveSeries: (id, start) => {
+      const master = g.owner.getEvent(cal, id) as { start: { dateTime: string }; end: { dateTime: string } }
+      const minutes = instant(master.end).diff(instant(master.start), 'minutes').minutes
+      g.owner.updateEvent(cal, id, times(start, minutes))
     },
     reshapeSeries: (id, rule) => {
       g.owner.updateEvent(cal, id, { recurrence: [rrule(rule)] })
@@ -237,6 +245,15 @@ function microsoftCalendar(em: Emulators): OwnerCalendar {
       const { start, end } = master(id)
       m.updateEvent(id, { start: wall(start.plus({ hours })), end: wall(end.plus({ hours })) })
     },
+    moveSeries: (id, start) => {
+      // A Graph series starts on its range's startDate, whatever the master's start says: both move.
+      const { start: from, end } = master(id)
+      const { recurrence: current } = m.getEvent(id) as { recurrence: { range: Record<string, unknown> } }
+      m.updateEvent(id, {
+        ...times(start, end.diff(from, 'minutes').minutes),
+        recurrence: { ...current, range: { ...current.range, startDate: start.setZone(ZONE).toISODate() } },
+      })
+    },
     reshapeSeries: (id, rule) => {
       m.updateEvent(id, { recurrence: recurrence(rule, master(id).start) })
     },
@@ -299,6 +316,7 @@ const KINDS = {
   moveInstance: 12,
   cancelInstance: 9,
   shiftSeries: 5,
+  moveSeries: 4,
   reshapeSeries: 4,
   toggleSeriesFree: 3,
   deleteSeries: 4,
@@ -328,6 +346,23 @@ function randomStart(rng: Rng, window: { start: Date; end: Date }): DateTime {
   return first
     .plus({ days: rng.int(0, days + 10) })
     .set({ hour: rng.int(6, 19), minute: rng.pick([0, 15, 30, 45]) })
+}
+
+/**
+ * Where a whole series is moved to: anywhere an edit lands, or so that none of its instances fall in the sync
+ * window: after it, or long enough before it that a series with an end is over before the window starts.
+ */
+function seriesStart(rng: Rng, window: { start: Date; end: Date }): DateTime {
+  const roll = rng.int(0, 9)
+  if (roll < 4) return randomStart(rng, window)
+  const hour = { hour: rng.int(6, 19), minute: rng.pick([0, 15, 30, 45]) }
+  if (roll < 7)
+    return DateTime.fromJSDate(window.end, { zone: ZONE })
+      .plus({ days: rng.int(1, 30) })
+      .set(hour)
+  return DateTime.fromJSDate(window.start, { zone: ZONE })
+    .minus({ days: rng.int(400, 430) })
+    .set(hour)
 }
 
 function randomRule(rng: Rng): SeriesRule {
@@ -466,6 +501,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('randomized convergence wit
           kind = 'createSingle'
         if (
           (kind === 'shiftSeries' ||
+            kind === 'moveSeries' ||
             kind === 'reshapeSeries' ||
             kind === 'toggleSeriesFree' ||
             kind === 'deleteSeries') &&
@@ -514,6 +550,9 @@ describe.each<ProviderName>(['google', 'microsoft'])('randomized convergence wit
             break
           case 'shiftSeries':
             owner.shiftSeries(rng.pick(series), rng.pick([-3, -2, -1, 1, 2, 3]))
+            break
+          case 'moveSeries':
+            owner.moveSeries(rng.pick(series), seriesStart(rng, window))
             break
           case 'reshapeSeries':
             owner.reshapeSeries(rng.pick(series), randomRule(rng))

@@ -86,6 +86,8 @@ export interface OwnerHands {
   tokenRequests(): number
   /** A daily series of `count` instances, the first at [start, end); returns the series (master) id. */
   createDailySeries(start: string, end: string, count: number): string
+  /** Moves a whole series to a new first instance at [start, end), on another day too (its rule kept). */
+  moveSeries(seriesId: string, start: string, end: string): void
   /** The live instances of a series as the emulator expands them (moved ones where they are now), by start. */
   instancesOf(seriesId: string): Array<{ id: string; start: string; end: string }>
 }
@@ -129,6 +131,10 @@ export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
             recurrence: [`RRULE:FREQ=DAILY;COUNT=${count}`],
           }).id,
         ),
+      // The master's start is the first instance's: moving it moves the series (providers.md A1).
+      moveSeries: (seriesId, start, end) => {
+        g.owner.updateEvent(GOOGLE_USER, seriesId, body(start, end))
+      },
       instancesOf: (seriesId) =>
         g.owner
           .listInstances(GOOGLE_USER, 0, Date.parse('2100-01-01T00:00:00Z'), seriesId)
@@ -193,6 +199,16 @@ export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
           },
         }).id,
       ),
+    // A Graph series starts on its range's startDate, whatever the master's start says: both move.
+    moveSeries: (seriesId, start, end) => {
+      const master = m.getEvent(seriesId) as { recurrence: { range: Record<string, unknown> } }
+      const { recurrence } = master
+      m.updateEvent(seriesId, {
+        start: utc(start),
+        end: utc(end),
+        recurrence: { ...recurrence, range: { ...recurrence.range, startDate: start.slice(0, 10) } },
+      })
+    },
     instancesOf: (seriesId) =>
       m
         .listInstances({ from: 0, to: Date.parse('2100-01-01T00:00:00Z'), seriesMasterId: seriesId })

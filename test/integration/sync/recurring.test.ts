@@ -119,6 +119,34 @@ describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in
     )
   })
 
+  it('a series moved so that none of its instances fall in the sync window leaves none behind', async () => {
+    // The window is 2026-05-02T08:00Z to 2026-11-28T08:00Z (test clock 2026-06-01T08:00Z). One series is moved to
+    // January 2027, after it; another to April 2026, before it. Neither then has an instance in the window, so a
+    // round of changes lists no instance of either: the old ones must still go.
+    const ahead = owner.createDailySeries('2026-06-22T08:00:00Z', '2026-06-22T09:00:00Z', 3)
+    const back = owner.createDailySeries('2026-06-22T13:00:00Z', '2026-06-22T14:00:00Z', 3)
+    const days = ['22', '23', '24']
+    const week = ['2026-06-22T00:00:00Z', '2026-06-27T00:00:00Z'] as const
+    await busyBecomes(
+      'the two series',
+      ...week,
+      days.flatMap((d) => [
+        `2026-06-${d}T08:00:00.000Z/2026-06-${d}T09:00:00.000Z`,
+        `2026-06-${d}T13:00:00.000Z/2026-06-${d}T14:00:00.000Z`,
+      ]),
+    )
+    owner.moveSeries(ahead, '2027-01-04T08:00:00Z', '2027-01-04T09:00:00Z')
+    await busyBecomes(
+      'one series moved past the window',
+      ...week,
+      days.map((d) => `2026-06-${d}T13:00:00.000Z/2026-06-${d}T14:00:00.000Z`),
+    )
+    owner.moveSeries(back, '2026-04-06T13:00:00Z', '2026-04-06T14:00:00Z')
+    await busyBecomes('the other moved before the window', ...week, [])
+    expect(owner.instancesOf(ahead)[0]?.start).toBe('2027-01-04T08:00:00.000Z')
+    expect(owner.instancesOf(back).at(-1)?.start).toBe('2026-04-08T13:00:00.000Z')
+  })
+
   it('a deleted series takes along an instance that had been moved into the sync window from outside it', async () => {
     // The window ends 180 days after the test clock's now: 2026-11-28T08:00Z. Instances on 27 (inside), 28 and
     // 29 November (outside); the last one is moved to the afternoon of the 27th, inside.
