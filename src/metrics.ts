@@ -10,7 +10,11 @@ export interface DomainMetrics {
   /** Committed booking changes, counted once each when the outbox hands them on. */
   bookingEvents: Counter<'type' | 'source'>
   calendarWrites: Counter<'provider' | 'outcome'>
-  /** Inbound sync runs of one calendar (the worker's sync jobs), by what ran (incremental or full) and outcome. */
+  /**
+   * Inbound sync runs of one calendar, by what ran (incremental or full) and outcome: the worker's sync jobs, and
+   * the import after the OAuth callback, POST /v1/connections/{id}/sync and calendars made busy by PATCH (counted
+   * in src/services/connections.ts, where a failed request counts once, whatever the number of its calendars).
+   */
   calendarSyncs: Counter<'provider' | 'kind' | 'outcome'>
   /** From the webhook route accepting a notification (the earliest still pending) to the end of its sync. */
   notificationSyncLag: Histogram<'provider'>
@@ -37,7 +41,7 @@ export function createDomainMetrics(registry: Registry = createMetricsRegistry()
     }),
     calendarSyncs: new Counter({
       name: 'officehours_calendar_syncs_total',
-      help: 'Inbound syncs of one calendar, by provider, kind (incremental, full) and outcome (ok, failed).',
+      help: 'Inbound syncs of one calendar (worker jobs, imports, API syncs), by provider, kind (incremental, full) and outcome (ok, failed).',
       labelNames: ['provider', 'kind', 'outcome'],
       registers: [registry],
     }),

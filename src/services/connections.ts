@@ -354,6 +354,18 @@ async function recordFailure(deps: Deps, accountId: string, connection: repo.Sto
     await repo.setConnectionStatus(deps.db, accountId, connection.id, 'error', err.message, deps.clock.now())
 }
 
+/**
+ * One failed sync in officehours_calendar_syncs_total, of the kind asked for. The import, the API's sync and newly
+ * busy calendars count theirs here and in syncCalendars; the worker's sync job counts its own (src/sync/inbound.ts).
+ */
+function countFailedSync(deps: Deps, connection: repo.StoredConnection, full: boolean): void {
+  deps.metrics.calendarSyncs.inc({
+    provider: connection.provider,
+    kind: full ? 'full' : 'incremental',
+    outcome: 'failed',
+  })
+}
+
 async function syncCalendars(
   deps: Deps,
   accountId: string,
@@ -361,25 +373,32 @@ async function syncCalendars(
   session: CalendarSession,
   calendars: readonly repo.ConnectionCalendar[],
   full: boolean,
+  options: { countOk: boolean },
 ): Promise<SyncResult[]> {
   const ownerZone = (await ownerTimeZone(deps, accountId, connection.owner)) ?? 'UTC'
   const results: SyncResult[] = []
   for (const calendar of calendars) {
-    results.push(
-      await syncCalendar(
-        {
-          db: deps.db,
-          accountId,
-          connectionId: connection.id,
-          key: deps.encryptionKey(),
-          now: deps.clock.now(),
-          ownerTimeZone: ownerZone,
-        },
-        session,
-        calendar,
-        { full },
-      ),
+    const result = await syncCalendar(
+      {
+        db: deps.db,
+        accountId,
+        connectionId: connection.id,
+        key: deps.encryptionKey(),
+        now: deps.clock.now(),
+        ownerTimeZone: ownerZone,
+      },
+      session,
+      calendar,
+      { full },
     )
+    // An expired cursor turns an incremental sync into a full one: the kind is what ran.
+    if (options.countOk)
+      deps.metrics.calendarSyncs.inc({
+        provider: connection.provider,
+        kind: result.full ? 'full' : 'incremental',
+        outcome: 'ok',
+      })
+    results.push(result)
   }
   await repo.markConnectionSynced(deps.db, accountId, connection.id, deps.clock.now())
   connection.status = 'active'
@@ -414,9 +433,10 @@ async function refreshCalendarsAndSync(
       const busy = (await repo.listConnectionCalendars(deps.db, accountId, connectionId)).filter(
         (c) => c.isBusy,
       )
-      await syncCalendars(deps, accountId, connection, session, busy, options.full)
+      await syncCalendars(deps, accountId, connection, session, busy, options.full, { countOk: true })
     })
   } catch (err) {
+    countFailedSync(deps, connection, options.full)
     await recordFailure(deps, accountId, connection, err)
     throw err
   }
@@ -500,9 +520,10 @@ export async function updateConnection(
     )
     try {
       await withSession(deps, accountId, connection, (session) =>
-        syncCalendars(deps, accountId, connection, session, fresh, true),
+        syncCalendars(deps, accountId, connection, session, fresh, true, { countOk: true }),
       )
     } catch (err) {
+      countFailedSync(deps, connection, true)
       await recordFailure(deps, accountId, connection, err)
     }
   }
@@ -516,9 +537,10 @@ export async function syncConnection(deps: Deps, accountId: string, id: string):
   const busy = (await repo.listConnectionCalendars(deps.db, accountId, id)).filter((c) => c.isBusy)
   try {
     await withSession(deps, accountId, connection, (session) =>
-      syncCalendars(deps, accountId, connection, session, busy, false),
+      syncCalendars(deps, accountId, connection, session, busy, false, { countOk: true }),
     )
   } catch (err) {
+    countFailedSync(deps, connection, false)
     await recordFailure(deps, accountId, connection, err)
     if (err instanceof ReauthRequiredError || (err instanceof ProviderError && err.reason === 'auth'))
       throw new ReauthRequiredError()
@@ -546,7 +568,10 @@ export async function syncBusyCalendar(
   if (!calendar?.isBusy) return null
   try {
     const [result] = await withSession(deps, accountId, connection, (session) =>
-      syncCalendars(deps, accountId, connection, session, [calendar], options.full ?? false),
+      // Counted by the worker's sync job, which also counts failures outside this call.
+      syncCalendars(deps, accountId, connection, session, [calendar], options.full ?? false, {
+        countOk: false,
+      }),
     )
     return result ? { result, connection } : null
   } catch (err) {

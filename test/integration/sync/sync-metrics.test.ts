@@ -6,7 +6,14 @@ import type { ProviderName } from '../../../src/sync/provider.js'
 import { startWorker, type Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { until } from '../../helpers/until.js'
-import { busyOf, type Emulators, type OwnerHands, type People, startListeningSetup } from './harness.js'
+import {
+  busyOf,
+  connectThroughOAuth,
+  type Emulators,
+  type OwnerHands,
+  type People,
+  startListeningSetup,
+} from './harness.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -152,5 +159,83 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (pro
     // Counted under this provider only.
     const other = provider === 'google' ? 'microsoft' : 'google'
     expect(sample(after, 'officehours_calendar_syncs_total', { provider: other })).toBe(0)
+  })
+})
+
+// Syncs run by the API rather than the worker: the import after the OAuth callback and POST /v1/connections/{id}/sync.
+// No worker runs here, so every count is exactly what the requests did.
+describe.each<ProviderName>(['google', 'microsoft'])('sync metrics of the API’s syncs for %s', (provider) => {
+  let em: Emulators
+  let t: TestApp
+  let account: AccountClient
+  let people: People
+  let owner: OwnerHands
+  let connectionId: string
+
+  const metrics = async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.statusCode).toBe(200)
+    return res.body
+  }
+  const syncs = (text: string, kind: string, outcome: string) =>
+    sample(text, 'officehours_calendar_syncs_total', { provider, kind, outcome })
+  const counts = (text: string) => ({
+    fullOk: syncs(text, 'full', 'ok'),
+    fullFailed: syncs(text, 'full', 'failed'),
+    incrementalOk: syncs(text, 'incremental', 'ok'),
+    incrementalFailed: syncs(text, 'incremental', 'failed'),
+  })
+  const none = { fullOk: 0, fullFailed: 0, incrementalOk: 0, incrementalFailed: 0 }
+
+  beforeAll(async () => {
+    ;({ em, t, account, people, owner, connectionId } = await startListeningSetup(provider))
+  })
+  afterAll(async () => {
+    await t?.close()
+    await em?.close()
+  })
+
+  it('counts the import after the OAuth callback as a full sync, one per busy calendar', async () => {
+    // The client's calendar was connected (and imported) by the setup: that import is the only sync so far.
+    expect(counts(await metrics())).toEqual({ ...none, fullOk: 1 })
+    const assistant = await connectThroughOAuth(t, account, `/v1/assistants/${people.assistantId}`, provider)
+    expect(assistant.callbackStatus).toBe(200)
+    expect(counts(await metrics())).toEqual({ ...none, fullOk: 2 })
+    const other = provider === 'google' ? 'microsoft' : 'google'
+    expect(sample(await metrics(), 'officehours_calendar_syncs_total', { provider: other })).toBe(0)
+  })
+
+  it('counts POST /v1/connections/{id}/sync: incremental ok, full when the cursor expired, failed', async () => {
+    const before = counts(await metrics())
+    owner.createEvent('2026-06-03T08:00:00Z', '2026-06-03T09:00:00Z')
+    expect((await account.post(`/v1/connections/${connectionId}/sync`)).status).toBe(200)
+    expect(counts(await metrics())).toEqual({ ...before, incrementalOk: before.incrementalOk + 1 })
+
+    // An expired cursor: the sync that ran is a full one.
+    owner.invalidateCursors()
+    expect((await account.post(`/v1/connections/${connectionId}/sync`)).status).toBe(200)
+    expect(counts(await metrics())).toEqual({
+      ...before,
+      incrementalOk: before.incrementalOk + 1,
+      fullOk: before.fullOk + 1,
+    })
+
+    const fault = { route: provider === 'google' ? 'events.list' : 'delta', status: 400 }
+    if (provider === 'google') em.google.addFault(fault)
+    else em.microsoft.faults.add(fault)
+    try {
+      const res = await account.post(`/v1/connections/${connectionId}/sync`)
+      expect(res.status).toBe(200)
+      expect(res.body.status).toBe('error')
+    } finally {
+      if (provider === 'google') em.google.faults.clear()
+      else em.microsoft.faults.clear()
+    }
+    expect(counts(await metrics())).toEqual({
+      ...before,
+      incrementalOk: before.incrementalOk + 1,
+      fullOk: before.fullOk + 1,
+      incrementalFailed: before.incrementalFailed + 1,
+    })
   })
 })
