@@ -2,7 +2,8 @@
 // reflects it (the emulator POSTs the notification to the server, the worker syncs), and how long the initial import
 // of a 10,000-event calendar takes. The emulators run in this process and listen over HTTP; the server is the built
 // one in its own process (`ROLE=all`, bench/server.ts) on a fresh PostgreSQL database, with PUBLIC_BASE_URL its own
-// origin so that push channels are used.
+// origin so that push channels are used. BENCH_INBOUND_SPLIT=1 runs a `ROLE=api` and a `ROLE=worker` process
+// instead: the notification reaches the API, the sync runs in the worker.
 import { cpus, loadavg } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { createGoogleEmulator, type GoogleEmulator } from '../src/sandbox/google/index.js'
@@ -257,6 +258,7 @@ async function measureLatency(
   em: Emulators,
   provider: ProviderName,
   edits: number,
+  role: string,
 ): Promise<Record<string, unknown>> {
   const owner = await createOwner(server, `Latency${provider}`)
   const { connectionId } = await connect(server, owner.clientId, provider, LATENCY_USER)
@@ -289,7 +291,7 @@ async function measureLatency(
     bench: 'inbound-latency',
     provider,
     database: 'postgres',
-    role: 'all',
+    role,
     syncMode: 'push',
     edits,
     ...summary(all),
@@ -378,6 +380,7 @@ async function measureImport(
 export default async function runInboundBench(): Promise<Record<string, unknown>[]> {
   const edits = Number(process.env.BENCH_INBOUND_EDITS ?? 200)
   const importEvents = Number(process.env.BENCH_INBOUND_IMPORT_EVENTS ?? 10_000)
+  const split = process.env.BENCH_INBOUND_SPLIT === '1'
   const providers = (process.env.BENCH_INBOUND_PROVIDERS ?? 'google,microsoft')
     .split(',')
     .filter((p): p is ProviderName => p === 'google' || p === 'microsoft')
@@ -386,9 +389,10 @@ export default async function runInboundBench(): Promise<Record<string, unknown>
   for (const provider of providers) {
     const em = await startEmulators()
     try {
-      const server = await startBenchServer({ role: 'all', env: em.env })
+      const server = await startBenchServer({ role: split ? 'api' : 'all', worker: split, env: em.env })
       try {
-        if (edits > 0) results.push(await measureLatency(server, em, provider, edits))
+        if (edits > 0)
+          results.push(await measureLatency(server, em, provider, edits, split ? 'api+worker' : 'all'))
         if (importEvents > 0) results.push(await measureImport(server, em, provider, importEvents))
       } finally {
         await server.stop()

@@ -152,10 +152,11 @@ export interface BenchServer {
 /**
  * A fresh database with an account, and the built server serving it in its own process (`ROLE=api` unless
  * given), as in production; `env` adds or overrides its variables (e.g. where the provider emulators listen).
- * `stop()` ends the server and drops the database.
+ * `worker` adds a `ROLE=worker` process on the same database (for a `ROLE=api` server). `stop()` ends the
+ * processes and drops the database.
  */
 export async function startBenchServer(
-  options: { role?: string; nodeArgs?: string[]; env?: Record<string, string> } = {},
+  options: { role?: string; worker?: boolean; nodeArgs?: string[]; env?: Record<string, string> } = {},
 ): Promise<BenchServer> {
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
   const dbName = `oh_bench_${randomBytes(6).toString('hex')}`
@@ -163,9 +164,11 @@ export async function startBenchServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'oh-bench-'))
   const serverScript = buildServer()
   let child: ChildProcess | undefined
+  let worker: ServerProcess | undefined
   let database: Database | undefined
   const cleanup = async () => {
     if (child) await stopServer(child)
+    await worker?.stop()
     await database?.close()
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {})
     rmSync(dataDir, { recursive: true, force: true })
@@ -178,23 +181,35 @@ export async function startBenchServer(
     const created = await createAccount({ db: database.db }, 'Bench VA business')
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    const started = await spawnServer(
-      serverScript,
-      {
-        DATABASE_URL: databaseUrl,
-        ADMIN_TOKEN: randomBytes(24).toString('hex'),
-        ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-        DATA_DIR: dataDir,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        PUBLIC_BASE_URL: base,
-        LOG_LEVEL: 'warn',
-        ROLE: options.role ?? 'api',
-        ...options.env,
-      },
-      { ready: base, ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) },
-    )
+    const env = {
+      DATABASE_URL: databaseUrl,
+      ADMIN_TOKEN: randomBytes(24).toString('hex'),
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_BASE_URL: base,
+      LOG_LEVEL: 'warn',
+      ROLE: options.role ?? 'api',
+      ...options.env,
+    }
+    const nodeArgs = options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}
+    const started = await spawnServer(serverScript, env, { ready: base, ...nodeArgs })
     child = started.child
+    if (options.worker) {
+      // A worker answers only on its metrics listener.
+      const metrics = `http://127.0.0.1:${await freePort()}`
+      worker = await spawnServer(
+        serverScript,
+        {
+          ...env,
+          ROLE: 'worker',
+          PORT: String(await freePort()),
+          WORKER_METRICS_PORT: new URL(metrics).port,
+        },
+        { ready: metrics, readyPath: '/metrics', ...nodeArgs },
+      )
+    }
     return {
       base,
       pid: child.pid!,
