@@ -74,16 +74,18 @@ export async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<vo
 /**
  * Works a queue and drains it: pg-boss waits out the polling interval after every batch, even with more jobs
  * waiting, so a worker would take at most batchSize jobs per half second however long the queue. A full batch asks
- * for the next one at once. Returns the worker id (for `boss.notifyWorker`).
+ * for the next one at once. Returns the worker id (for `boss.notifyWorker`, which src/jobs/wake.ts calls when
+ * work is committed; polling every `pollingIntervalSeconds` is the fallback).
  */
 export async function workDraining<T>(
   boss: PgBoss,
   queue: string,
   batchSize: number,
   handle: (jobs: PgBoss.Job<T>[]) => Promise<void>,
+  pollingIntervalSeconds = 0.5,
 ): Promise<string> {
   let id = ''
-  id = await boss.work<T>(queue, { pollingIntervalSeconds: 0.5, batchSize }, async (jobs) => {
+  id = await boss.work<T>(queue, { pollingIntervalSeconds, batchSize }, async (jobs) => {
     await handle(jobs)
     if (jobs.length === batchSize) boss.notifyWorker(id)
   })

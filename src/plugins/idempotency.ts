@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
+import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { DomainError, UnprocessableError, ValidationError } from '../errors.js'
 import { decryptSecret, encryptSecret } from '../sync/crypto.js'
@@ -73,7 +74,7 @@ export async function idempotently<R>(
   }
   const accountId = request.accountId
   const print = fingerprint(request)
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const outcome = await inTransaction(deps.db, async (trx) => {
     const now = deps.clock.now()
     await trx
       .deleteFrom('idempotency_keys')

@@ -14,10 +14,11 @@ import {
   updateContact,
 } from '../db/repositories/people.js'
 import type { DB } from '../db/schema.js'
-import { inTransaction } from '../db/transaction.js'
+import { afterCommit, inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { newId } from '../ids.js'
+import { wakeWorkers } from '../jobs/wake.js'
 import { generateToken, hashToken } from '../secrets.js'
 import { decryptSecret, EncryptionKeyMissingError, encryptSecret } from '../sync/crypto.js'
 import { busyData, engineInput, loadSchedulingContext, type SchedulingContext } from './availability.js'
@@ -227,6 +228,7 @@ export async function createBooking(
         throw slotUnavailable([{ code: 'booking_conflict', detail: 'another booking holds this time' }])
       throw err
     }
+    wakeDispatcherAfterCommit(deps, trx)
     return { booking, manageToken }
   })
 }
@@ -313,6 +315,7 @@ export async function rescheduleBooking(
       },
       now,
     )
+    wakeDispatcherAfterCommit(deps, trx)
     return moved
   })
 }
@@ -341,8 +344,18 @@ export async function cancelBooking(
       { id: newId(), type: 'booking.cancelled', bookingId: id, source, payload: eventPayload(cancelled) },
       now,
     )
+    wakeDispatcherAfterCommit(deps, trx)
     return cancelled
   })
+}
+
+/**
+ * The booking's outbox event is written in `trx`: once it is committed, the worker's dispatcher is woken to hand
+ * it to the calendar writes and webhooks at once rather than at its next poll (src/jobs/wake.ts). Not a NOTIFY
+ * inside the transaction: that would serialize the commits of all bookings.
+ */
+function wakeDispatcherAfterCommit(deps: Deps, trx: Transaction<DB>): void {
+  afterCommit(trx, () => wakeWorkers(deps.database, 'outbox'))
 }
 
 /** What consumers of the outbox (calendar sync, app webhooks) get: the booking as the API shows it. */

@@ -21,6 +21,7 @@ import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { newId } from '../ids.js'
 import { ensureQueue, workDraining } from '../jobs/queue.js'
+import { onLocalWork, wakeWorkers } from '../jobs/wake.js'
 import { hashToken } from '../secrets.js'
 import { cancelBooking, rescheduleBooking } from '../services/bookings.js'
 import { syncBusyCalendar, withSession } from '../services/connections.js'
@@ -71,6 +72,8 @@ export interface InboundOptions {
   channelIntervalMs?: number
   /** How often calendars without push are synced. */
   pollIntervalMs?: number
+  /** How often the sync queue is polled when nothing wakes the worker (default 0.5 s; tests lengthen it). */
+  queuePollingIntervalSeconds?: number
 }
 
 function syncKey(job: CalendarSyncJob): string {
@@ -78,19 +81,17 @@ function syncKey(job: CalendarSyncJob): string {
 }
 
 /**
- * The sync workers running in this process, by the database they share with the senders. pg-boss polls at best
- * every 0.5 s and, after each job, waits out the rest of that interval: a notification waited up to 0.5 s before
- * its sync started (nearly all of it in a stream of edits, bench/inbound.ts). A sender in the same process
- * (ROLE=all) wakes them instead; workers in other processes find the job at their next poll.
+ * The database each job sender sends to, so that enqueueSync can wake a sync worker (src/jobs/wake.ts): pg-boss
+ * polls at best every 0.5 s and, after each job, waits out the rest of that interval, so a notification waited up
+ * to 0.5 s before its sync started (nearly all of it in a stream of edits, bench/inbound.ts).
  */
-const syncWakers = new WeakMap<Database, Set<() => void>>()
 const senderDatabases = new WeakMap<PgBoss, Database>()
 
 /** Sends an inbound job; a duplicate of one already waiting is dropped by the queue (that is the coalescing). */
 export async function enqueueSync(boss: PgBoss, job: CalendarSyncJob): Promise<void> {
   await boss.send(INBOUND_QUEUES.calendarSync, job, { singletonKey: syncKey(job) })
   const database = senderDatabases.get(boss)
-  if (database) for (const wake of syncWakers.get(database) ?? []) wake()
+  if (database) wakeWorkers(database, 'sync')
 }
 
 export async function enqueueChannelWork(boss: PgBoss, job: CalendarChannelJob): Promise<void> {
@@ -555,6 +556,8 @@ async function reportConflict(
 // The worker's part
 
 export interface Inbound {
+  /** Looks for waiting calendar syncs now instead of at the next poll. */
+  wakeSync(): void
   stop(): Promise<void>
 }
 
@@ -573,11 +576,12 @@ export async function startInbound(
     async ([job]) => {
       if (job) await runCalendarSync(deps, job.data)
     },
+    options.queuePollingIntervalSeconds,
   )
-  // Woken by enqueueSync in this process (webhook routes, channel upkeep): see syncWakers.
-  const wake = () => boss.notifyWorker(syncWorker)
-  const wakers = syncWakers.get(deps.database) ?? new Set()
-  syncWakers.set(deps.database, wakers.add(wake))
+  // Woken by enqueueSync (webhook routes, channel upkeep) in this process, or in another through the worker's
+  // listener (src/worker.ts).
+  const wakeSync = () => boss.notifyWorker(syncWorker)
+  const unregister = onLocalWork(deps.database, 'sync', wakeSync)
   senderDatabases.set(boss, deps.database)
   await workDraining<CalendarChannelJob>(boss, INBOUND_QUEUES.calendarChannel, 1, async ([job]) => {
     if (job) await maintainCalendarChannel(deps, boss, job.data, options)
@@ -602,9 +606,10 @@ export async function startInbound(
   }
   const running = loop()
   return {
+    wakeSync,
     async stop() {
       stopped = true
-      wakers.delete(wake)
+      unregister()
       await running
     },
   }
