@@ -160,12 +160,10 @@ describe('Microsoft Graph emulator: events', () => {
     const tagged = await h.client
       .api('/me/events')
       .post({ ...body('Tagged'), singleValueExtendedProperties: [{ id: property, value: "it's me" }] })
-    await h.client
-      .api('/me/events')
-      .post({
-        ...body('Other tag'),
-        singleValueExtendedProperties: [{ id: property, value: 'someone else' }],
-      })
+    await h.client.api('/me/events').post({
+      ...body('Other tag'),
+      singleValueExtendedProperties: [{ id: property, value: 'someone else' }],
+    })
     await h.client.api('/me/events').post(body('Untagged'))
     expect(tagged.singleValueExtendedProperties).toBeUndefined()
     const found = await h.client
