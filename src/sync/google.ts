@@ -364,6 +364,9 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
           const events = new Map<string, ProviderEvent>()
           const deleted = new Set<string>()
           const series = new Set<string>()
+          // Single events listed by a round: one may have been a series until its owner took the recurrence off,
+          // and its stored instances (which carry its id as their recurringEventId) must go.
+          const singles = new Set<string>()
           let pageToken: string | undefined
           for (;;) {
             const res = await call('events.list', (cal) =>
@@ -385,6 +388,7 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
                 if (event) {
                   events.set(item.id, event)
                   deleted.delete(item.id)
+                  singles.add(item.id)
                 } else {
                   events.delete(item.id)
                   deleted.add(item.id)
@@ -404,7 +408,7 @@ export function createGoogleAdapter(opts: GoogleAdapterOptions): ProviderAdapter
               full: !syncToken,
               events: [...events.values()],
               deletedIds: [...deleted],
-              ...(syncToken && series.size ? { replacedSeries: [...series] } : {}),
+              ...(syncToken && series.size + singles.size ? { replacedSeries: [...series, ...singles] } : {}),
               cursor: `${CURSOR_PREFIX}${res.data.nextSyncToken}`,
             }
           }

@@ -118,7 +118,8 @@ export interface ChangeSet {
   deletedIds: string[]
   /**
    * Series whose stored instances all give way to the instances of them in `events` (incremental only): Google
-   * gives a reshaped series new instance ids without reporting the old ones as gone.
+   * gives a reshaped series new instance ids without reporting the old ones as gone, nor the instances of a
+   * series turned into a single event (whose id is then listed here too).
    */
   replacedSeries?: string[]
   /** Where the next incremental sync starts. A secret on real providers (it carries tokens): store encrypted. */

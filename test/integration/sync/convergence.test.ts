@@ -74,6 +74,8 @@ interface OwnerCalendar {
   /** Moves a whole series to a new first instance at `start`, another day too; its rule and length kept. */
   moveSeries(id: string, start: DateTime): void
   reshapeSeries(id: string, rule: SeriesRule): void
+  /** Takes the recurrence off a series: its master stays as a single event. */
+  endSeries(id: string): void
   /** The emulator's truth: what it expands for the owner, overlapping [from, to); or one series only. */
   instances(from: number, to: number, seriesId?: string): Instance[]
   expireCursors(): void
@@ -140,6 +142,9 @@ function googleCalendar(em: Emulators): OwnerCalendar {
     },
     reshapeSeries: (id, rule) => {
       g.owner.updateEvent(cal, id, { recurrence: [rrule(rule)] })
+    },
+    endSeries: (id) => {
+      g.owner.updateEvent(cal, id, { recurrence: [] })
     },
     instances: (from, to, seriesId) =>
       g.owner.listInstances(cal, from, to, seriesId).map((e) => {
@@ -257,6 +262,9 @@ function microsoftCalendar(em: Emulators): OwnerCalendar {
     reshapeSeries: (id, rule) => {
       m.updateEvent(id, { recurrence: recurrence(rule, master(id).start) })
     },
+    endSeries: (id) => {
+      m.updateEvent(id, { recurrence: null })
+    },
     instances: (from, to, seriesId) =>
       m
         .listInstances({ from, to, calendarId, ...(seriesId ? { seriesMasterId: seriesId } : {}) })
@@ -318,6 +326,7 @@ const KINDS = {
   shiftSeries: 5,
   moveSeries: 4,
   reshapeSeries: 4,
+  endSeries: 2,
   toggleSeriesFree: 3,
   deleteSeries: 4,
   expireCursor: 1,
@@ -503,6 +512,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('randomized convergence wit
           (kind === 'shiftSeries' ||
             kind === 'moveSeries' ||
             kind === 'reshapeSeries' ||
+            kind === 'endSeries' ||
             kind === 'toggleSeriesFree' ||
             kind === 'deleteSeries') &&
           series.length === 0
@@ -557,6 +567,14 @@ describe.each<ProviderName>(['google', 'microsoft'])('randomized convergence wit
           case 'reshapeSeries':
             owner.reshapeSeries(rng.pick(series), randomRule(rng))
             break
+          case 'endSeries': {
+            // The master lives on as a single event: moved, toggled and deleted as one from here on.
+            const id = rng.pick(series)
+            series.splice(series.indexOf(id), 1)
+            singles.push(id)
+            owner.endSeries(id)
+            break
+          }
           case 'toggleSeriesFree':
             owner.setBusy(rng.pick(series), rng.chance(0.5))
             break

@@ -88,6 +88,8 @@ export interface OwnerHands {
   createDailySeries(start: string, end: string, count: number): string
   /** Moves a whole series to a new first instance at [start, end), on another day too (its rule kept). */
   moveSeries(seriesId: string, start: string, end: string): void
+  /** Takes the recurrence off a series: its master stays, a single event at its first instance's time. */
+  endSeries(seriesId: string): void
   /** The live instances of a series as the emulator expands them (moved ones where they are now), by start. */
   instancesOf(seriesId: string): Array<{ id: string; start: string; end: string }>
 }
@@ -134,6 +136,9 @@ export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
       // The master's start is the first instance's: moving it moves the series (providers.md A1).
       moveSeries: (seriesId, start, end) => {
         g.owner.updateEvent(GOOGLE_USER, seriesId, body(start, end))
+      },
+      endSeries: (seriesId) => {
+        g.owner.updateEvent(GOOGLE_USER, seriesId, { recurrence: [] })
       },
       instancesOf: (seriesId) =>
         g.owner
@@ -208,6 +213,9 @@ export function ownerHands(em: Emulators, provider: ProviderName): OwnerHands {
         end: utc(end),
         recurrence: { ...recurrence, range: { ...recurrence.range, startDate: start.slice(0, 10) } },
       })
+    },
+    endSeries: (seriesId) => {
+      m.updateEvent(seriesId, { recurrence: null })
     },
     instancesOf: (seriesId) =>
       m

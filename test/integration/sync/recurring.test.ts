@@ -147,6 +147,20 @@ describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in
     expect(owner.instancesOf(back).at(-1)?.start).toBe('2026-04-08T13:00:00.000Z')
   })
 
+  it('a series made a single event by its owner leaves only that event', async () => {
+    const series = owner.createDailySeries('2026-06-29T08:00:00Z', '2026-06-29T09:00:00Z', 3)
+    const week = ['2026-06-29T00:00:00Z', '2026-07-04T00:00:00Z'] as const
+    await busyBecomes(
+      'the series',
+      ...week,
+      ['29', '30']
+        .map((d) => `2026-06-${d}T08:00:00.000Z/2026-06-${d}T09:00:00.000Z`)
+        .concat('2026-07-01T08:00:00.000Z/2026-07-01T09:00:00.000Z'),
+    )
+    owner.endSeries(series)
+    await busyBecomes('the single event', ...week, ['2026-06-29T08:00:00.000Z/2026-06-29T09:00:00.000Z'])
+  })
+
   it('a deleted series takes along an instance that had been moved into the sync window from outside it', async () => {
     // The window ends 180 days after the test clock's now: 2026-11-28T08:00Z. Instances on 27 (inside), 28 and
     // 29 November (outside); the last one is moved to the afternoon of the 27th, inside.
