@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase, isConnectionLoss } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createDeps } from './deps.js'
+import { isRolledBackStatement } from './jobs/queue.js'
 import { serveMetrics } from './metrics.js'
 import { loggerOptions } from './plugins/logging.js'
 import { type Sandbox, startSandbox } from './sandbox/index.js'
@@ -94,13 +95,13 @@ async function main(): Promise<void> {
       process.exit(1)
     }
   }
-  // pg-boss completes and fails jobs without awaiting the query (its worker loop): while the database is down that
-  // promise rejects with nobody to hear it, and Node would end the process. A lost completion is harmless (the job
-  // expires and runs again; every handler is idempotent), so a lost database connection is logged and survived.
-  // Any other unhandled rejection is still fatal, as before.
+  // pg-boss completes and fails jobs without awaiting the query (its worker loop): while the database is down, or
+  // when the statement keeps losing deadlocks (see poolExecutor), that promise rejects with nobody to hear it, and
+  // Node would end the process. A lost completion is harmless (the job expires and runs again; every handler is
+  // idempotent), so it is logged and survived. Any other unhandled rejection is still fatal, as before.
   process.on('unhandledRejection', (err) => {
-    if (!isConnectionLoss(err)) throw err
-    log.warn({ err }, 'database connection lost under a background query; carrying on')
+    if (!isConnectionLoss(err) && !isRolledBackStatement(err)) throw err
+    log.warn({ err }, 'a background database query failed; carrying on')
   })
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -52,23 +52,13 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
 
 /**
  * Creates the queue, or brings an existing one to this configuration: pg-boss keeps the options a queue was first
- * created with, so a changed WORKER_JOB_TIMEOUT_SECONDS would otherwise never reach the queue.
+ * created with, so a changed WORKER_JOB_TIMEOUT_SECONDS would otherwise never reach the queue. Processes starting
+ * together on a fresh database deadlock inside pg-boss's create_queue (it inserts the queue row and attaches its
+ * partition to the job table in one transaction): the pool executor runs the loser's statement again.
  */
 export async function ensureQueue(boss: PgBoss, queue: PgBoss.Queue): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await boss.createQueue(queue.name, queue)
-      await boss.updateQueue(queue.name, queue)
-      return
-    } catch (err) {
-      // Processes starting together on a fresh database deadlock inside pg-boss's create_queue (it inserts the
-      // queue row and attaches its partition to the job table, with a foreign key to the queue table, in one
-      // transaction); the loser was rolled back, and both statements are idempotent, so it simply tries again.
-      // Seen with two workers and an API starting at once.
-      if ((err as { code?: string }).code !== '40P01' || attempt >= 8) throw err
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100))
-    }
-  }
+  await boss.createQueue(queue.name, queue)
+  await boss.updateQueue(queue.name, queue)
 }
 
 /**
@@ -92,9 +82,35 @@ export async function workDraining<T>(
   return id
 }
 
-/** pg-boss on the service's own pool: no second pool, and on PGlite the one session it has. */
-function poolExecutor(database: Database): PgBoss.Db {
-  return { executeSql: (text, values) => database.pool.query(text, values) }
+/** SQLSTATEs of a statement PostgreSQL rolled back whole: a deadlock victim, a serialization failure. */
+const ROLLED_BACK = new Set(['40P01', '40001'])
+
+/** Whether `err` is a statement PostgreSQL rolled back to break a lock cycle or a serialization conflict. */
+export function isRolledBackStatement(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && ROLLED_BACK.has(code)
+}
+
+/**
+ * pg-boss on the service's own pool: no second pool, and on PGlite the one session it has. A single statement
+ * that lost a deadlock is run again (it was rolled back whole, so that is safe): pg-boss's statements deadlock
+ * with each other now and then (queue creation by processes starting together; a failed job's retry against a
+ * send on a stately queue), and it completes and fails jobs without awaiting them, so such an error would go
+ * unheard. A text with its own BEGIN is left alone: after an error its transaction is pg-boss's to end.
+ */
+export function poolExecutor(database: Database): PgBoss.Db {
+  return {
+    executeSql: async (text, values) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await database.pool.query(text, values)
+        } catch (err) {
+          if (!isRolledBackStatement(err) || attempt >= 6 || /\bBEGIN\b/i.test(text)) throw err
+          await new Promise((resolve) => setTimeout(resolve, 25 * attempt + Math.random() * 75))
+        }
+      }
+    },
+  }
 }
 
 /** pg-boss inside a Kysely transaction: a job sent this way exists only if the transaction commits. */

@@ -20,7 +20,7 @@ import { inTransaction } from '../db/transaction.js'
 import type { Deps } from '../deps.js'
 import { DomainError } from '../errors.js'
 import { newId } from '../ids.js'
-import { ensureQueue, workDraining } from '../jobs/queue.js'
+import { ensureQueue, poolExecutor, workDraining } from '../jobs/queue.js'
 import { onLocalWork, wakeWorkers } from '../jobs/wake.js'
 import { hashToken } from '../secrets.js'
 import { cancelBooking, rescheduleBooking } from '../services/bookings.js'
@@ -119,7 +119,7 @@ export async function createInboundQueues(boss: PgBoss, jobTimeoutSeconds: numbe
  */
 export function createJobSender(database: Database): PgBoss {
   const boss = new PgBoss({
-    db: { executeSql: (text, values) => database.pool.query(text, values) },
+    db: poolExecutor(database),
     schedule: false,
     supervise: false,
     migrate: false,
