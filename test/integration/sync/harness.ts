@@ -3,11 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { type Config, testConfig } from '../../../src/config.js'
 import { createGoogleEmulator, type GoogleEmulator } from '../../../src/sandbox/google/index.js'
 import { createMicrosoftEmulator, type MicrosoftEmulator } from '../../../src/sandbox/microsoft/index.js'
+import type { Faults } from '../../../src/sandbox/shared/faults.js'
 import type { ProviderName, Providers } from '../../../src/sync/provider.js'
 import { createProviders } from '../../../src/sync/providers.js'
+import { startWorker, type Worker } from '../../../src/worker.js'
 import { type AccountClient, createTestApp, type TestApp } from '../../helpers/app.js'
 import { assistantBody, clientBody } from '../../helpers/factories.js'
 import { freePort } from '../../helpers/process.js'
+import { until } from '../../helpers/until.js'
 
 export const GOOGLE_USER = 'alice@sandbox.test'
 
@@ -306,4 +309,25 @@ export async function startListeningSetup(
   if (connected.callbackStatus !== 200)
     throw new Error(`OAuth callback answered ${connected.callbackStatus}: ${connected.callbackText}`)
   return { em, t, account, people, owner: ownerHands(em, provider), connectionId: connected.connectionId }
+}
+
+/** Starts the app's worker (channel upkeep every 100 ms) and waits until the setup's connection syncs by push. */
+export async function startPushWorker(
+  setup: Pick<ListeningSetup, 't' | 'account' | 'connectionId'>,
+): Promise<Worker> {
+  const worker = await startWorker(setup.t.app.deps, {
+    jobTimeoutSeconds: 5,
+    dispatchIntervalMs: 50,
+    inbound: { channelIntervalMs: 100 },
+  })
+  await until(
+    'push',
+    async () => (await setup.account.get(`/v1/connections/${setup.connectionId}`)).body.syncMode === 'push',
+  )
+  return worker
+}
+
+/** The fault rules of one provider's emulator. */
+export function faultsOf(em: Emulators, provider: ProviderName): Faults {
+  return provider === 'google' ? em.google.faults : em.microsoft.faults
 }

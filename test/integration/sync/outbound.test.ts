@@ -16,8 +16,8 @@ import {
   createPeople,
   createTestApp,
   type Emulators,
+  faultsOf,
   GOOGLE_USER,
-  type People,
   startEmulators,
   tunedProviders,
 } from './harness.js'
@@ -60,31 +60,36 @@ function calendarEvents(em: Emulators, provider: ProviderName): CalendarEvent[] 
     }))
 }
 
+/** Emulators, the app, and an account whose client's calendar is connected, with a meeting type and a contact. */
+async function bookingSetup(provider: ProviderName) {
+  const em = await startEmulators()
+  const t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
+  const account = await t.createAccount()
+  const people = await createPeople(account)
+  const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
+  expect(connected.callbackStatus).toBe(200)
+  const meetingTypeId = (
+    await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
+  ).body.id
+  const contactId = (
+    await account.post(
+      `/v1/clients/${people.clientId}/contacts`,
+      contactBody({ name: 'Ana Souza', email: 'ana@partner.example' }),
+    )
+  ).body.id
+  return { em, t, account, meetingTypeId, contactId }
+}
+
 describe.each<ProviderName>(['google', 'microsoft'])('bookings written to %s', (provider) => {
   let em: Emulators
   let t: TestApp
   let account: AccountClient
-  let people: People
   let worker: Worker
   let meetingTypeId: string
   let contactId: string
 
   beforeAll(async () => {
-    em = await startEmulators()
-    t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
-    account = await t.createAccount()
-    people = await createPeople(account)
-    const connected = await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-    expect(connected.callbackStatus).toBe(200)
-    meetingTypeId = (
-      await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
-    ).body.id
-    contactId = (
-      await account.post(
-        `/v1/clients/${people.clientId}/contacts`,
-        contactBody({ name: 'Ana Souza', email: 'ana@partner.example' }),
-      )
-    ).body.id
+    ;({ em, t, account, meetingTypeId, contactId } = await bookingSetup(provider))
     worker = await startWorker(t.app.deps, { jobTimeoutSeconds: 5, dispatchIntervalMs: 50 })
   })
   afterAll(async () => {
@@ -150,8 +155,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('bookings written to %s', (
 
   it('retries a throttled write after Retry-After, and fails the booking’s sync after the last attempt', async () => {
     const route = provider === 'google' ? 'events.insert' : 'events.create'
-    const addFault = (rule: FaultRule) =>
-      provider === 'google' ? em.google.addFault(rule) : em.microsoft.faults.add(rule)
+    const addFault = (rule: FaultRule) => faultsOf(em, provider).add(rule)
     const attempts = () =>
       (provider === 'google' ? em.google.requests.list({ route }) : em.microsoft.requestLog.list({ route }))
         .length
@@ -193,17 +197,9 @@ describe.each<ProviderName>(['google', 'microsoft'])('bookings written to %s', (
 
 describe.each<ProviderName>(['google', 'microsoft'])('with 20%% of %s calls failing', (provider) => {
   it('every booking ends up synced, each event once', async () => {
-    const em = await startEmulators()
-    const t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
+    const { em, t, account, meetingTypeId: mt, contactId } = await bookingSetup(provider)
     let worker: Worker | undefined
     try {
-      const account = await t.createAccount()
-      const people = await createPeople(account)
-      await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-      const mt = (
-        await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
-      ).body.id
-      const contactId = (await account.post(`/v1/clients/${people.clientId}/contacts`, contactBody())).body.id
       // From here on one call in five fails: half with a 5xx, half with a 429 and Retry-After; and the first one
       // fails for sure (about 18 calls at 20 % would all pass in one run of fifty).
       const rules: FaultRule[] = [
@@ -211,8 +207,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('with 20%% of %s calls fail
         { route: '*', errorRate: 0.1, status: 503 },
         { route: '*', errorRate: 0.1, status: 429, retryAfterSeconds: 1 },
       ]
-      for (const rule of rules)
-        provider === 'google' ? em.google.addFault(rule) : em.microsoft.faults.add(rule)
+      for (const rule of rules) faultsOf(em, provider).add(rule)
       worker = await startWorker(t.app.deps, {
         jobTimeoutSeconds: 5,
         dispatchIntervalMs: 50,
@@ -240,12 +235,15 @@ describe.each<ProviderName>(['google', 'microsoft'])('with 20%% of %s calls fail
       )
       expect(states.map((s) => s.state)).toEqual(Array(12).fill('synced'))
       const events = calendarEvents(em, provider)
+      const log = provider === 'google' ? em.google.requests.list() : em.microsoft.requestLog.list()
+      const failed = log.filter((r) => r.status === 503 || r.status === 429).length
+      // Printed before the checks, so that a failing run says what it saw.
+      console.log(
+        `${provider}: ${failed} of ${log.length} provider calls failed on the way; events at ${events.map((e) => e.start).join(', ')}`,
+      )
       expect(events).toHaveLength(9)
       expect(new Set(events.map((e) => e.start)).size).toBe(9)
       expect(events.map((e) => e.start)).toContain('2026-06-03T07:00:00.000Z')
-      const log = provider === 'google' ? em.google.requests.list() : em.microsoft.requestLog.list()
-      const failed = log.filter((r) => r.status === 503 || r.status === 429).length
-      console.log(`${provider}: ${failed} of ${log.length} provider calls failed on the way`)
       expect(failed).toBeGreaterThan(0)
     } finally {
       await worker?.stop()
@@ -266,15 +264,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('a create on %s whose answe
   let contactId: string
 
   beforeAll(async () => {
-    em = await startEmulators()
-    t = await createTestApp({ config: em.config, overrides: { providers: tunedProviders(em.config) } })
-    account = await t.createAccount()
-    const people = await createPeople(account)
-    await connectThroughOAuth(t, account, `/v1/clients/${people.clientId}`, provider)
-    meetingTypeId = (
-      await account.post('/v1/meeting-types', meetingTypeBody(people.clientId, { minimumNoticeMinutes: 0 }))
-    ).body.id
-    contactId = (await account.post(`/v1/clients/${people.clientId}/contacts`, contactBody())).body.id
+    ;({ em, t, account, meetingTypeId, contactId } = await bookingSetup(provider))
   })
   afterAll(async () => {
     await t?.close()

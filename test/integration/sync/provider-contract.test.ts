@@ -9,6 +9,7 @@ import {
 } from '../../../src/sync/provider.js'
 import {
   type Emulators,
+  faultsOf,
   GOOGLE_USER,
   type OwnerHands,
   ownerHands,
@@ -149,8 +150,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('provider port contract: %s
   it('429 with Retry-After, after the client library’s own retries, is rate_limited with the wait', async () => {
     const route = provider === 'google' ? 'events.list' : 'delta'
     const rule = { route, status: 429, count: 10, retryAfterSeconds: 1 }
-    if (provider === 'google') em.google.addFault(rule)
-    else em.microsoft.faults.add(rule)
+    faultsOf(em, provider).add(rule)
     const err = await failure(session.fetchChanges(calendarId, input(null)))
     expect(err.reason).toBe('rate_limited')
     expect(err.details.retryAfterSeconds).toBe(1)

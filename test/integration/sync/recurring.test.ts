@@ -3,11 +3,18 @@
 // been moved into the sync window from outside it. Availability must show exactly what the calendar shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProviderName } from '../../../src/sync/provider.js'
-import { startWorker, type Worker } from '../../../src/worker.js'
+import type { Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { meetingTypeBody } from '../../helpers/factories.js'
 import { until } from '../../helpers/until.js'
-import { busyOf, type Emulators, type OwnerHands, type People, startListeningSetup } from './harness.js'
+import {
+  busyOf,
+  type Emulators,
+  type OwnerHands,
+  type People,
+  startListeningSetup,
+  startPushWorker,
+} from './harness.js'
 
 describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in from %s', (provider) => {
   let em: Emulators
@@ -53,15 +60,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('recurring events coming in
         meetingTypeBody(people.clientId, { durationMinutes: 60, minimumNoticeMinutes: 0 }),
       )
     ).body.id
-    worker = await startWorker(t.app.deps, {
-      jobTimeoutSeconds: 5,
-      dispatchIntervalMs: 50,
-      inbound: { channelIntervalMs: 100 },
-    })
-    await until(
-      'push',
-      async () => (await account.get(`/v1/connections/${connectionId}`)).body.syncMode === 'push',
-    )
+    worker = await startPushWorker({ t, account, connectionId })
   })
   afterAll(async () => {
     await worker?.stop()

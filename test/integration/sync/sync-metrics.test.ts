@@ -3,16 +3,18 @@
 // that fails is counted as failed. The worker shares the app's registry, as with ROLE=all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProviderName } from '../../../src/sync/provider.js'
-import { startWorker, type Worker } from '../../../src/worker.js'
+import type { Worker } from '../../../src/worker.js'
 import type { AccountClient, TestApp } from '../../helpers/app.js'
 import { until } from '../../helpers/until.js'
 import {
   busyOf,
   connectThroughOAuth,
   type Emulators,
+  faultsOf,
   type OwnerHands,
   type People,
   startListeningSetup,
+  startPushWorker,
 } from './harness.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -28,6 +30,12 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return 0
 }
 
+async function metricsOf(t: TestApp): Promise<string> {
+  const res = await t.app.inject({ method: 'GET', url: '/metrics' })
+  expect(res.statusCode).toBe(200)
+  return res.body
+}
+
 describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (provider) => {
   let em: Emulators
   let t: TestApp
@@ -37,11 +45,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (pro
   let worker: Worker
   let connectionId: string
 
-  const metrics = async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' })
-    expect(res.statusCode).toBe(200)
-    return res.body
-  }
+  const metrics = () => metricsOf(t)
   const syncs = (text: string, kind: string, outcome: string) =>
     sample(text, 'officehours_calendar_syncs_total', { provider, kind, outcome })
   const notifications = (text: string, outcome: string) =>
@@ -55,15 +59,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (pro
 
   beforeAll(async () => {
     ;({ em, t, account, people, owner, connectionId } = await startListeningSetup(provider))
-    worker = await startWorker(t.app.deps, {
-      jobTimeoutSeconds: 5,
-      dispatchIntervalMs: 50,
-      inbound: { channelIntervalMs: 100 },
-    })
-    await until(
-      'push',
-      async () => (await account.get(`/v1/connections/${connectionId}`)).body.syncMode === 'push',
-    )
+    worker = await startPushWorker({ t, account, connectionId })
   })
   afterAll(async () => {
     await worker?.stop()
@@ -137,8 +133,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (pro
   it('counts a sync that fails as failed, and the one that succeeds after it as ok', async () => {
     const before = await metrics()
     const fault = { route: provider === 'google' ? 'events.list' : 'delta', status: 500 }
-    if (provider === 'google') em.google.addFault(fault)
-    else em.microsoft.faults.add(fault)
+    faultsOf(em, provider).add(fault)
     try {
       owner.createEvent('2026-06-02T12:00:00Z', '2026-06-02T13:00:00Z')
       await until(
@@ -146,8 +141,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics for %s', (pro
         async () => syncs(await metrics(), 'incremental', 'failed') > syncs(before, 'incremental', 'failed'),
       )
     } finally {
-      if (provider === 'google') em.google.faults.clear()
-      else em.microsoft.faults.clear()
+      faultsOf(em, provider).clear()
     }
     // pg-boss retries the job: the event arrives, and that run is an ok one.
     await until('retried', async () => (await busyStarts()).includes('2026-06-02T12:00:00.000Z'), 20_000)
@@ -172,11 +166,7 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics of the API’
   let owner: OwnerHands
   let connectionId: string
 
-  const metrics = async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' })
-    expect(res.statusCode).toBe(200)
-    return res.body
-  }
+  const metrics = () => metricsOf(t)
   const syncs = (text: string, kind: string, outcome: string) =>
     sample(text, 'officehours_calendar_syncs_total', { provider, kind, outcome })
   const counts = (text: string) => ({
@@ -221,15 +211,13 @@ describe.each<ProviderName>(['google', 'microsoft'])('sync metrics of the API’
     })
 
     const fault = { route: provider === 'google' ? 'events.list' : 'delta', status: 400 }
-    if (provider === 'google') em.google.addFault(fault)
-    else em.microsoft.faults.add(fault)
+    faultsOf(em, provider).add(fault)
     try {
       const res = await account.post(`/v1/connections/${connectionId}/sync`)
       expect(res.status).toBe(200)
       expect(res.body.status).toBe('error')
     } finally {
-      if (provider === 'google') em.google.faults.clear()
-      else em.microsoft.faults.clear()
+      faultsOf(em, provider).clear()
     }
     expect(counts(await metrics())).toEqual({
       ...before,
