@@ -99,9 +99,7 @@ export async function startWorker(deps: Deps, options: WorkerOptions): Promise<W
       }
     })
   const unregister = onLocalWork(deps.database, 'outbox', wakeDispatch)
-  const listener = listenForWork(deps.database, deps.log, (kind) =>
-    kind === 'sync' ? inbound.wakeSync() : wakeDispatch(),
-  )
+  const listener = listenForWork(deps.database, deps.log)
   // Jobs just committed by the dispatcher: their workers take them now, not at their next poll.
   const queued = (count: number, ...workers: string[]) => {
     if (count > 0) for (const worker of workers) boss.notifyWorker(worker)

@@ -27,6 +27,13 @@ export function onLocalWork(database: Database, kind: WorkKind, wake: () => void
   return () => wakers.delete(wake)
 }
 
+/** Wakes this process's worker loops for `kind`; false when it runs none. */
+function wakeLocal(database: Database, kind: WorkKind): boolean {
+  const local = localWakers.get(database)?.get(kind)
+  for (const wake of local ?? []) wake()
+  return (local?.size ?? 0) > 0
+}
+
 /** NOTIFYs of this process: one in flight per database and kind, one more queued behind it. */
 const notifying = new WeakMap<Database, Map<WorkKind, 'sent' | 'again'>>()
 
@@ -40,12 +47,7 @@ const notifying = new WeakMap<Database, Map<WorkKind, 'sent' | 'again'>>()
  * its own that writes no WAL, and coalesced (a burst of commits sends one or two), it costs almost nothing.
  */
 export function wakeWorkers(database: Database, kind: WorkKind): void {
-  const local = localWakers.get(database)?.get(kind)
-  if (local && local.size > 0) {
-    for (const wake of local) wake()
-    return
-  }
-  if (database.kind !== 'postgres') return
+  if (wakeLocal(database, kind) || database.kind !== 'postgres') return
   const inFlight = notifying.get(database) ?? new Map<WorkKind, 'sent' | 'again'>()
   notifying.set(database, inFlight)
   if (inFlight.has(kind)) {
@@ -72,15 +74,13 @@ export interface WakeListener {
 }
 
 /**
- * LISTENs on a connection of its own (not the pool's: LISTEN belongs to a session) and calls `wake` for each
- * notification. When the connection is lost it connects again with backoff (0.25 s, doubling up to 10 s) and, once
- * listening again, wakes every kind once for what was committed meanwhile. Nothing on PGlite.
+ * LISTENs on a connection of its own (not the pool's: LISTEN belongs to a session) and wakes this process's worker
+ * loops (registered with onLocalWork) for each notification. When the connection is lost it connects again with
+ * backoff (0.25 s, doubling up to 10 s) and, once listening again, wakes every kind once for what was committed
+ * meanwhile. Nothing on PGlite.
  */
-export function listenForWork(
-  database: Database,
-  log: FastifyBaseLogger,
-  wake: (kind: WorkKind) => void,
-): WakeListener {
+export function listenForWork(database: Database, log: FastifyBaseLogger): WakeListener {
+  const wake = (kind: WorkKind) => wakeLocal(database, kind)
   if (database.kind !== 'postgres') return { stop: async () => {} }
   let stopped = false
   let client: pg.Client | null = null

@@ -556,8 +556,6 @@ async function reportConflict(
 // The worker's part
 
 export interface Inbound {
-  /** Looks for waiting calendar syncs now instead of at the next poll. */
-  wakeSync(): void
   stop(): Promise<void>
 }
 
@@ -579,9 +577,8 @@ export async function startInbound(
     options.queuePollingIntervalSeconds,
   )
   // Woken by enqueueSync (webhook routes, channel upkeep) in this process, or in another through the worker's
-  // listener (src/worker.ts).
-  const wakeSync = () => boss.notifyWorker(syncWorker)
-  const unregister = onLocalWork(deps.database, 'sync', wakeSync)
+  // listener (src/jobs/wake.ts).
+  const unregister = onLocalWork(deps.database, 'sync', () => boss.notifyWorker(syncWorker))
   senderDatabases.set(boss, deps.database)
   await workDraining<CalendarChannelJob>(boss, INBOUND_QUEUES.calendarChannel, 1, async ([job]) => {
     if (job) await maintainCalendarChannel(deps, boss, job.data, options)
@@ -606,7 +603,6 @@ export async function startInbound(
   }
   const running = loop()
   return {
-    wakeSync,
     async stop() {
       stopped = true
       unregister()
